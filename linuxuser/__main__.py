@@ -1,0 +1,4 @@
+"""`python -m linuxuser` is the `linuxuser` command."""
+from linuxuser.cli import main
+
+raise SystemExit(main())

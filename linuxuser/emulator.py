@@ -1,0 +1,41 @@
+"""Starting a guest program: load it, make its first vCPU, run, end like it."""
+from __future__ import annotations
+
+import os
+import signal
+from typing import NoReturn
+
+from linuxuser.loader.elf import read_elf
+from linuxuser.loader.load import load_program
+from linuxuser.process import GuestProcess, Options
+from linuxuser.translate.vcpu import Vcpu
+
+
+def run_program(options: Options, program: str, argv: list[bytes],
+                envp: list[bytes]) -> NoReturn:
+    """Run `program` with `argv` and `envp`; exit as the guest exits (code or signal)."""
+    elf = read_elf(program)
+    process = GuestProcess(elf.arch, options)
+    process.exe_path = os.path.realpath(program)
+    process.argv = argv
+    vcpu = Vcpu(process)
+    hwcaps = elf.arch.hwcaps(vcpu.uc)       # before any guest memory is mapped in
+    process.memory.attach(vcpu.uc)
+    vcpu.tid = process.pid
+    process.vcpus.append(vcpu)
+    entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
+    elf.arch.set_start_state(vcpu.uc, entry, sp)
+    reset_host_signals()
+    vcpu.run()
+    process.finish()
+    raise AssertionError("unreachable")
+
+
+def reset_host_signals() -> None:
+    """The guest starts with every signal at its default action.
+
+    Python ignores SIGPIPE and catches SIGINT; undo both (and SIGXFSZ) so that
+    `guest | head -1` and Ctrl-C end the guest as they would natively.
+    """
+    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)

@@ -1,0 +1,1 @@
+"""The ELF loader: reading programs, mapping them, the initial stack."""

@@ -1,0 +1,143 @@
+"""The emulated process: what all guest threads share, and how it ends."""
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from linuxuser.log import Log
+from linuxuser.memory import GuestMemory
+from linuxuser.translate.arch import Arch
+
+# Signals whose default action dumps core (qemu-user prints a line for these).
+CORE_SIGNALS = {signal.SIGQUIT, signal.SIGILL, signal.SIGTRAP, signal.SIGABRT,
+                signal.SIGBUS, signal.SIGFPE, signal.SIGSEGV, signal.SIGSYS,
+                signal.SIGXCPU, signal.SIGXFSZ}
+# Signals whose default action is to do nothing.
+IGNORED_BY_DEFAULT = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT}
+SIG_DFL, SIG_IGN = 0, 1
+
+
+@dataclass
+class Options:
+    """What the command line asked for, as the process needs it."""
+    sysroot: str | None = None
+    stack_size: int = 8 << 20
+    strace: bool = False
+    log_file: str | None = None
+    debug: set[str] = field(default_factory=set)
+
+
+class GuestProcess:
+    """Memory, program image, brk, signal dispositions and the exit of the guest."""
+
+    def __init__(self, arch: Arch, options: Options) -> None:
+        from linuxuser.syscalls.table import SyscallTable
+
+        self.arch = arch
+        self.options = options
+        self.log = Log(options.log_file)
+        self.memory = GuestMemory(arch.address_space_size)
+        self.syscalls = SyscallTable(arch, self)
+        self.pid = os.getpid()
+        self.exe_path = ""            # host path of the guest program (/proc/self/exe)
+        self.argv: list[bytes] = []
+        self.auxv = b""               # as placed on the initial stack (/proc/self/auxv)
+        self.brk_start = self.brk = 0
+        self.mmap_top = arch.stack_top
+        self.sigactions: dict[int, bytes] = {}
+        self.sigmask = 0
+        self.exit_status: int | None = None
+        self.killed_by: int | None = None
+        self.vcpus: list = []
+        self._lock = threading.Lock()
+
+    def host_path(self, path: bytes) -> bytes:
+        """Where a guest path is on the host: the sysroot first for absolute paths."""
+        root = self.options.sysroot
+        if root and path.startswith(b"/"):
+            candidate = os.fsencode(root) + path
+            if os.path.lexists(candidate):
+                return candidate
+        return path
+
+    def disposition(self, sig: int) -> int:
+        """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""
+        act = self.sigactions.get(sig)
+        if not act:
+            return SIG_DFL
+        return int.from_bytes(act[:self.arch.word_size], "little")
+
+    def vcpu_by_tid(self, tid: int):
+        for vcpu in self.vcpus:
+            if vcpu.tid == tid:
+                return vcpu
+        return None
+
+    # -- ending ---------------------------------------------------------------
+
+    def thread_exit(self, vcpu, status: int) -> None:
+        """exit(2): end one thread; the last one to go ends the process."""
+        with self._lock:
+            last = all(v is vcpu for v in self.vcpus)
+            if not last:
+                self.vcpus.remove(vcpu)
+        if last:
+            self.exit_group(status)
+        else:
+            vcpu.stop()
+
+    def exit_group(self, status: int) -> None:
+        """End every thread; the process exits with `status`."""
+        with self._lock:
+            if self.exit_status is None:
+                self.exit_status = status & 0xFF
+        for vcpu in list(self.vcpus):
+            vcpu.stop()
+
+    def deliver_fatal_signal(self, vcpu, sig: int, addr: int | None) -> None:
+        """A signal the guest cannot survive here: its default action ends the process.
+
+        (Guest signal handlers are not run yet: a handled synchronous fault also
+        ends the process, as its default action would.)
+        """
+        if self.disposition(sig) == SIG_IGN and sig not in CORE_SIGNALS:
+            return
+        if sig in IGNORED_BY_DEFAULT:
+            return
+        with self._lock:
+            if self.exit_status is None:
+                self.killed_by = sig
+                self.exit_status = 128 + sig
+        for other in list(self.vcpus):
+            other.stop()
+
+    def finish(self) -> None:
+        """Leave the host process the way the guest ended: exit code or signal."""
+        sys.stdout.flush()
+        if self.killed_by is not None:
+            sig = self.killed_by
+            if sig in CORE_SIGNALS:
+                msg = (f"linuxuser: uncaught target signal {sig} "
+                       f"({signal.strsignal(sig)}) - core dumped\n")
+                try:
+                    os.write(2, msg.encode())
+                except OSError:
+                    pass
+            die_by_signal(sig)
+        os._exit(self.exit_status or 0)
+
+
+def die_by_signal(sig: int) -> None:
+    """Kill the host process with `sig` (no host core file), as qemu-user does."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+    os.kill(os.getpid(), sig)
+    os._exit(128 + sig)

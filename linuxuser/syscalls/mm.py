@@ -1,0 +1,143 @@
+"""Memory: brk, mmap/mmap2, munmap, mprotect, madvise, mremap."""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+
+from linuxuser.memory import PAGE_SIZE, page_align_up
+from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.table import syscall
+
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
+MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
+MAP_FIXED_NOREPLACE = 0x100000
+PROT_MASK = 7
+MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+
+
+def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: int) -> int:
+    mem, process = t.mem, t.process
+    if length == 0 or offset % PAGE_SIZE or offset < 0:
+        return -errno.EINVAL
+    kind = flags & 3
+    if kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        return -errno.EINVAL
+    size = page_align_up(length)
+    if size > mem.size:
+        return -errno.ENOMEM
+    fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)
+    with mem.lock:
+        if fixed:
+            if addr % PAGE_SIZE or addr + size > mem.size:
+                return -errno.EINVAL if addr % PAGE_SIZE else -errno.ENOMEM
+            if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and \
+                    not mem.is_free(addr, addr + size):
+                return -errno.EEXIST
+        else:
+            hint = addr & ~(PAGE_SIZE - 1)
+            if not (hint and hint + size <= process.mmap_top and mem.is_free(hint, hint + size)):
+                hint = mem.find_free(size, process.mmap_top)
+                if hint is None:
+                    return -errno.ENOMEM
+            addr = hint
+        anonymous = bool(flags & MAP_ANONYMOUS)
+        name, device, inode = "", 0, 0
+        if not anonymous:
+            st = os.fstat(fd)
+            try:
+                name = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                pass
+            device, inode = st.st_dev, st.st_ino
+        mem.map(addr, size, prot & PROT_MASK, fd=-1 if anonymous else fd,
+                offset=0 if anonymous else offset, shared=kind != MAP_PRIVATE,
+                name=name, device=device, inode=inode)
+    return addr
+
+
+@syscall("mmap")
+def sys_mmap(t, addr, length, prot, flags, fd, offset):
+    return do_mmap(t, addr, length, prot, s32(flags), s32(fd), offset)
+
+
+@syscall("mmap2")
+def sys_mmap2(t, addr, length, prot, flags, fd, pgoffset):
+    return do_mmap(t, addr, length, prot, s32(flags), s32(fd), pgoffset * 4096)
+
+
+@syscall("munmap")
+def sys_munmap(t, addr, length):
+    if addr % PAGE_SIZE or length == 0 or addr + length > t.mem.size:
+        return -errno.EINVAL
+    t.mem.unmap(addr, length)
+    return 0
+
+
+@syscall("mprotect")
+def sys_mprotect(t, addr, length, prot):
+    if addr % PAGE_SIZE:
+        return -errno.EINVAL
+    if length == 0:
+        return 0
+    if addr + length > t.mem.size:
+        return -errno.ENOMEM
+    t.mem.protect(addr, length, prot & PROT_MASK)
+    return 0
+
+
+@syscall("madvise")
+def sys_madvise(t, addr, length, advice):
+    return 0
+
+
+@syscall("brk")
+def sys_brk(t, new_brk):
+    """Grow or shrink the heap after the program's bss, as Linux's brk(2)."""
+    process, mem = t.process, t.mem
+    with mem.lock:
+        if new_brk < process.brk_start:
+            return process.brk
+        old_end = page_align_up(process.brk)
+        new_end = page_align_up(new_brk)
+        if new_end > old_end:
+            if new_end > process.mmap_top or not mem.is_free(old_end, new_end):
+                return process.brk
+            mem.map(old_end, new_end - old_end, 3, name="[heap]")
+        elif new_end < old_end:
+            mem.unmap(new_end, old_end - new_end)
+        process.brk = new_brk
+        return new_brk
+
+
+@syscall("mremap")
+def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
+    """Resize a mapping: in place when the pages after it are free, else move it."""
+    mem = t.mem
+    if old_addr % PAGE_SIZE or new_size == 0:
+        return -errno.EINVAL
+    old_size, new_size = page_align_up(old_size), page_align_up(new_size)
+    with mem.lock:
+        region = mem.region_at(old_addr)
+        if region is None or region.end < old_addr + old_size:
+            return -errno.EFAULT
+        if flags & MREMAP_FIXED:
+            return -errno.EINVAL
+        if new_size <= old_size:
+            if new_size < old_size:
+                mem.unmap(old_addr + new_size, old_size - new_size)
+            return old_addr
+        if region.name and not region.name.startswith("["):
+            return -errno.ENOMEM          # file mappings: not moved (yet)
+        if mem.is_free(old_addr + old_size, old_addr + new_size):
+            mem.map(old_addr + old_size, new_size - old_size, region.prot, name=region.name)
+            return old_addr
+        if not flags & MREMAP_MAYMOVE:
+            return -errno.ENOMEM
+        dest = mem.find_free(new_size, t.process.mmap_top)
+        if dest is None:
+            return -errno.ENOMEM
+        mem.map(dest, new_size, region.prot, name=region.name)
+        ctypes.memmove(mem.g2h(dest), mem.g2h(old_addr), old_size)
+        mem.unmap(old_addr, old_size)
+        return dest

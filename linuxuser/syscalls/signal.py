@@ -1,0 +1,112 @@
+"""Signals: dispositions and masks are recorded; kill/tgkill/tkill to the guest
+itself take the default action.  (Running guest handlers comes with signal frames.)
+"""
+from __future__ import annotations
+
+import errno
+import os
+import signal as host_signal
+
+from linuxuser.process import SIG_DFL, SIG_IGN
+from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.table import syscall
+
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+NSIG = 64
+_UNBLOCKABLE = (1 << (host_signal.SIGKILL - 1)) | (1 << (host_signal.SIGSTOP - 1))
+
+
+def sigaction_size(t) -> int:
+    """Kernel struct sigaction: handler, flags, [restorer], 64-bit mask.
+
+    AArch64 has no sa_restorer field.
+    """
+    words = 3 if t.arch.sigaction_has_restorer else 2
+    return words * t.arch.word_size + 8
+
+
+@syscall("rt_sigaction")
+def sys_rt_sigaction(t, sig, act, oldact, sigsetsize):
+    sig = s32(sig)
+    if not 1 <= sig <= NSIG or sigsetsize != 8:
+        return -errno.EINVAL
+    size = sigaction_size(t)
+    new = t.mem.read(act, size) if act else None
+    if new is not None and sig in (host_signal.SIGKILL, host_signal.SIGSTOP):
+        return -errno.EINVAL
+    if oldact:
+        t.mem.write(oldact, t.process.sigactions.get(sig, bytes(size)))
+    if new is not None:
+        t.process.sigactions[sig] = new
+    return 0
+
+
+@syscall("rt_sigprocmask")
+def sys_rt_sigprocmask(t, how, nset, oldset, sigsetsize):
+    if sigsetsize != 8:
+        return -errno.EINVAL
+    old = t.sigmask
+    if nset:
+        mask = int.from_bytes(t.mem.read(nset, 8), "little")
+        how = s32(how)
+        if how == SIG_BLOCK:
+            new = old | mask
+        elif how == SIG_UNBLOCK:
+            new = old & ~mask
+        elif how == SIG_SETMASK:
+            new = mask
+        else:
+            return -errno.EINVAL
+        t.sigmask = new & ~_UNBLOCKABLE
+    if oldset:
+        t.mem.write(oldset, old.to_bytes(8, "little"))
+    return 0
+
+
+@syscall("sigaltstack")
+def sys_sigaltstack(t, ss, old_ss):
+    size = 3 * t.arch.word_size             # stack_t: ss_sp, ss_flags, ss_size
+    if old_ss:
+        t.mem.write(old_ss, t.sigaltstack or (b"\0" * t.arch.word_size
+                                              + (2).to_bytes(4, "little")   # SS_DISABLE
+                                              + bytes(size - t.arch.word_size - 4)))
+    if ss:
+        t.sigaltstack = t.mem.read(ss, size)
+    return 0
+
+
+def _signal_self(t, sig: int) -> int:
+    if sig == 0:
+        return 0
+    if not 1 <= sig <= NSIG:
+        return -errno.EINVAL
+    if t.process.disposition(sig) == SIG_IGN:
+        return 0
+    if t.process.disposition(sig) != SIG_DFL:
+        t.process.log.once(("handler", sig), f"linuxuser: guest handler for signal {sig} "
+                           "not run (signal delivery is not implemented): default action")
+    t.process.deliver_fatal_signal(t, sig, None)
+    return 0
+
+
+@syscall("kill")
+def sys_kill(t, pid, sig):
+    pid = s32(pid)
+    if pid in (t.process.pid, 0):
+        return _signal_self(t, s32(sig))
+    os.kill(pid, s32(sig))
+    return 0
+
+
+@syscall("tgkill")
+def sys_tgkill(t, tgid, tid, sig):
+    if s32(tgid) != t.process.pid or t.process.vcpu_by_tid(s32(tid)) is None:
+        return -errno.ESRCH
+    return _signal_self(t, s32(sig))
+
+
+@syscall("tkill")
+def sys_tkill(t, tid, sig):
+    if t.process.vcpu_by_tid(s32(tid)) is None:
+        return -errno.ESRCH
+    return _signal_self(t, s32(sig))

@@ -1,0 +1,99 @@
+"""Guest struct layouts, per ABI, and their packing from host values.
+
+Tables keyed by arch name where the layout is arch-specific (struct stat);
+layouts that follow the C `long` size come from the arch descriptor.
+"""
+from __future__ import annotations
+
+import os
+import struct
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linuxuser.translate.arch import Arch
+
+
+def _stat_fields(st: os.stat_result) -> dict[str, int]:
+    return {
+        "dev": st.st_dev, "ino": st.st_ino, "mode": st.st_mode, "nlink": st.st_nlink,
+        "uid": st.st_uid, "gid": st.st_gid, "rdev": st.st_rdev, "size": st.st_size,
+        "blksize": st.st_blksize, "blocks": st.st_blocks,
+        "atime": st.st_atime_ns // 10**9, "atime_ns": st.st_atime_ns % 10**9,
+        "mtime": st.st_mtime_ns // 10**9, "mtime_ns": st.st_mtime_ns % 10**9,
+        "ctime": st.st_ctime_ns // 10**9, "ctime_ns": st.st_ctime_ns % 10**9,
+    }
+
+
+class Layout:
+    """A C struct: a struct format and the field names it packs, in order."""
+
+    def __init__(self, fmt: str, fields: str) -> None:
+        self.struct = struct.Struct(fmt)
+        self.fields = fields.split()
+        self.size = self.struct.size
+
+    def pack(self, values: dict[str, int]) -> bytes:
+        masks = []
+        for code, name in zip(_codes(self.struct.format), self.fields):
+            bits = struct.calcsize("<" + code) * 8
+            v = values.get(name, 0)
+            masks.append(v & ((1 << bits) - 1) if code.isupper() else
+                         ((v + (1 << (bits - 1))) & ((1 << bits) - 1)) - (1 << (bits - 1)))
+        return self.struct.pack(*masks)
+
+    def unpack(self, data: bytes) -> dict[str, int]:
+        return dict(zip(self.fields, self.struct.unpack(data[:self.size])))
+
+
+def _codes(fmt: str) -> list[str]:
+    """The value-carrying format codes of a struct format (padding skipped)."""
+    out, count = [], ""
+    for ch in fmt.lstrip("<>=!@"):
+        if ch.isdigit():
+            count += ch
+            continue
+        if ch != "x":
+            out.extend(ch * int(count or 1))
+        count = ""
+    return out
+
+
+_STAT_TIMES = "atime atime_ns mtime mtime_ns ctime ctime_ns"
+
+# struct stat (the 64-bit arches) and struct stat64 (the 32-bit ones), per ABI.
+# ARM EABI aligns 64-bit members to 8 bytes, i386 to 4: the two stat64s differ.
+STAT_LAYOUTS: dict[tuple[str, str], Layout] = {
+    ("x86_64", "stat"): Layout("<QQQIIIxxxxQqqqqqqqqq24x",
+                               f"dev ino nlink mode uid gid rdev size blksize blocks {_STAT_TIMES}"),
+    ("aarch64", "stat"): Layout("<QQIIIIQ8xqi4xqqQqQqQ8x",
+                                f"dev ino mode nlink uid gid rdev size blksize blocks {_STAT_TIMES}"),
+    ("arm", "stat64"): Layout("<Q4xIIIIIQ8xqI4xQIIIIIIQ",
+                              f"dev ino32 mode nlink uid gid rdev size blksize blocks {_STAT_TIMES} ino"),
+    ("i386", "stat64"): Layout("<Q4xIIIIIQ4xqIQIIIIIIQ",
+                               f"dev ino32 mode nlink uid gid rdev size blksize blocks {_STAT_TIMES} ino"),
+}
+
+
+def pack_stat(arch: Arch, kind: str, st: os.stat_result) -> bytes | None:
+    """`st` as the guest's struct `kind` ("stat" or "stat64"); None if it has none."""
+    layout = STAT_LAYOUTS.get((arch.name, kind))
+    if layout is None:
+        return None
+    values = _stat_fields(st)
+    values["ino32"] = values["ino"]
+    return layout.pack(values)
+
+
+def timespec_layout(arch: Arch, time64: bool = False) -> Layout:
+    """struct timespec: {time_t tv_sec; long tv_nsec}; time64 variants use 64+64."""
+    if time64 or arch.bits == 64:
+        return Layout("<qq", "sec nsec")
+    return Layout("<ii", "sec nsec")
+
+
+def timeval_layout(arch: Arch) -> Layout:
+    return Layout(f"<{arch.long_fmt}{arch.long_fmt}", "sec usec")
+
+
+def iovec_layout(arch: Arch) -> Layout:
+    return Layout(f"<{arch.ulong_fmt}{arch.ulong_fmt}", "base len")

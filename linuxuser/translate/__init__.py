@@ -1,0 +1,1 @@
+"""The vCPU: Unicorn engines, arch descriptors and the run loop."""

@@ -1,0 +1,64 @@
+"""AArch64 (little-endian), with FP/AdvSIMD."""
+from __future__ import annotations
+
+import signal
+
+from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
+from unicorn import arm64_const as A
+
+from linuxuser.translate.arch import EM_AARCH64, Arch, SyscallAbi, register
+
+HWCAP_FP, HWCAP_ASIMD, HWCAP_AES, HWCAP_PMULL = 1, 2, 8, 16
+HWCAP_SHA1, HWCAP_SHA2, HWCAP_CRC32 = 32, 64, 128
+
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
+
+
+class Aarch64Arch(Arch):
+    name = "aarch64"
+    elf_machine = EM_AARCH64
+    bits = 64
+    uc_arch, uc_mode = UC_ARCH_ARM64, UC_MODE_ARM
+    cpu_model = A.UC_CPU_ARM64_A72
+    pc_reg, sp_reg = A.UC_ARM64_REG_PC, A.UC_ARM64_REG_SP
+    syscall_abi = SyscallAbi(A.UC_ARM64_REG_X8,
+                             (A.UC_ARM64_REG_X0, A.UC_ARM64_REG_X1, A.UC_ARM64_REG_X2,
+                              A.UC_ARM64_REG_X3, A.UC_ARM64_REG_X4, A.UC_ARM64_REG_X5),
+                             A.UC_ARM64_REG_X0)
+    syscall_intno = EXCP_SWI
+    sigaction_has_restorer = False
+    uname_machine = "aarch64"
+    platform = "aarch64"
+    qemu_name = "aarch64"
+    address_space_size = 1 << 46
+    stack_top = (1 << 46) - (1 << 32)
+    pie_base = 0x155555554000
+    # asm-generic/fcntl.h differs from x86 for these four bits.
+    open_flag_map = {0o40000: 0o200000,     # O_DIRECTORY
+                     0o100000: 0o400000,    # O_NOFOLLOW
+                     0o200000: 0o40000,     # O_DIRECT
+                     0o400000: 0o100000}    # O_LARGEFILE
+    fault_signals = {EXCP_UDEF: signal.SIGILL, EXCP_BKPT: signal.SIGTRAP,
+                     EXCP_PREFETCH_ABORT: signal.SIGSEGV, EXCP_DATA_ABORT: signal.SIGSEGV}
+
+    def enable_fpu(self, uc: Uc) -> None:
+        uc.reg_write(A.UC_ARM64_REG_CPACR_EL1, uc.reg_read(A.UC_ARM64_REG_CPACR_EL1) | (3 << 20))
+
+    def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
+        super().set_start_state(uc, entry, sp)
+        uc.reg_write(A.UC_ARM64_REG_X0, 0)      # rtld_fini: none
+
+    def set_tls(self, uc: Uc, value: int) -> None:
+        uc.reg_write(A.UC_ARM64_REG_TPIDR_EL0, value)
+
+    def get_tls(self, uc: Uc) -> int:
+        return uc.reg_read(A.UC_ARM64_REG_TPIDR_EL0)
+
+    def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
+        # Cortex-A72 (ARMv8.0 with crypto and CRC32).  No HWCAP_ATOMICS: LSE
+        # instructions are not executed atomically yet, so glibc uses LL/SC.
+        return (HWCAP_FP | HWCAP_ASIMD | HWCAP_AES | HWCAP_PMULL | HWCAP_SHA1
+                | HWCAP_SHA2 | HWCAP_CRC32), 0
+
+
+AARCH64 = register(Aarch64Arch())

@@ -1,0 +1,141 @@
+"""Arch descriptors: everything that differs between guest architectures.
+
+One descriptor per guest arch says how to build its Unicorn engine, where the
+syscall number, arguments and result live, how a syscall instruction reaches us,
+how TLS is set, how the initial registers look, what the auxv advertises and how
+the address space is laid out.  Code elsewhere asks the descriptor instead of
+testing the arch's name.
+"""
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+from unicorn import Uc
+
+# ELF e_machine values.
+EM_386, EM_ARM, EM_X86_64, EM_AARCH64 = 3, 40, 62, 183
+
+
+@dataclass(frozen=True)
+class SyscallAbi:
+    """Registers of the syscall convention (Unicorn register ids)."""
+    number: int
+    args: tuple[int, ...]
+    result: int
+
+
+class Arch:
+    """Base of the arch descriptors; subclasses fill the class attributes."""
+    name: str                      # "arm", "aarch64", "x86_64", "i386"
+    elf_machine: int
+    bits: int                      # 32 or 64
+    uc_arch: int
+    uc_mode: int
+    cpu_model: int | None = None
+    pc_reg: int
+    sp_reg: int
+    syscall_abi: SyscallAbi
+    uname_machine: str             # uname(2) machine field
+    platform: str                  # AT_PLATFORM string
+    qemu_name: str                 # qemu-user binary suffix: qemu-<qemu_name>
+    # Address space layout.
+    address_space_size: int
+    stack_top: int                 # the main thread's stack ends here; mmap goes below
+    pie_base: int                  # load address of an ET_DYN main program
+    # Guest open(2) flag bits that differ from the host's (x86-64): guest bit -> host bit.
+    open_flag_map: dict[int, int] = {}
+    # 32-bit ABIs pass a 64-bit syscall argument in a register pair; ARM EABI starts
+    # the pair at an even register (a padding argument before it).
+    regpair_aligned: bool = False
+    # struct sigaction of the kernel ABI has sa_restorer (not on AArch64).
+    sigaction_has_restorer: bool = True
+    # Fault interrupts (Unicorn intno) and the guest signal they raise.
+    fault_signals: dict[int, int] = {}
+    syscall_intno: int | None = None   # interrupt that is a syscall (svc, int 0x80)
+
+    @property
+    def word_size(self) -> int:
+        return self.bits // 8
+
+    @property
+    def word_mask(self) -> int:
+        return (1 << self.bits) - 1
+
+    @property
+    def long_fmt(self) -> str:
+        """struct format letter of C `long` (and of pointers)."""
+        return "q" if self.bits == 64 else "i"
+
+    @property
+    def ulong_fmt(self) -> str:
+        return "Q" if self.bits == 64 else "I"
+
+    def new_engine(self) -> Uc:
+        """A fresh engine in the state a user-mode process expects (FP/SIMD on)."""
+        uc = Uc(self.uc_arch, self.uc_mode)
+        if self.cpu_model is not None:
+            uc.ctl_set_cpu_model(self.cpu_model)
+        self.enable_fpu(uc)
+        return uc
+
+    def enable_fpu(self, uc: Uc) -> None:
+        pass
+
+    def setup_address_space(self, memory) -> None:
+        """Map what the kernel provides at fixed addresses (ARM's kuser helpers)."""
+
+    def hook_syscalls(self, uc: Uc, on_syscall) -> None:
+        """Arrange for `on_syscall()` to be called at each syscall instruction.
+
+        The default is an interrupt number (svc, int 0x80); see `syscall_intno`.
+        """
+
+    def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
+        """Registers at the entry point: sp, pc, and the ABI's rtld_fini = 0."""
+        uc.reg_write(self.sp_reg, sp)
+        uc.reg_write(self.pc_reg, entry)
+
+    def get_pc(self, uc: Uc) -> int:
+        """The address to resume at (ARM adds the Thumb bit)."""
+        return uc.reg_read(self.pc_reg)
+
+    def set_tls(self, uc: Uc, value: int) -> None:
+        raise NotImplementedError
+
+    def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
+        """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""
+        return 0, None
+
+    def fault_signal(self, intno: int) -> int:
+        return self.fault_signals.get(intno, signal.SIGILL)
+
+    def copy_engine_state(self, src: Uc, dst: Uc) -> None:
+        """Copy the CPU state of one engine into another (for new threads)."""
+        dst.context_restore(src.context_save())
+
+
+_ARCHES: dict[str, Arch] = {}
+
+
+def register(arch: Arch) -> Arch:
+    _ARCHES[arch.name] = arch
+    return arch
+
+
+def all_arches() -> dict[str, Arch]:
+    _load()
+    return dict(_ARCHES)
+
+
+def arch_for_elf(machine: int, bits: int) -> Arch | None:
+    _load()
+    for arch in _ARCHES.values():
+        if arch.elf_machine == machine and arch.bits == bits:
+            return arch
+    return None
+
+
+def _load() -> None:
+    if not _ARCHES:
+        from linuxuser.translate import aarch64, arm, x86  # noqa: F401  (they register)

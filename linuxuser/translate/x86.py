@@ -1,0 +1,160 @@
+"""x86-64 and i386 guests (one Unicorn x86 backend, two modes)."""
+from __future__ import annotations
+
+import ctypes
+import signal
+import struct
+
+from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, Uc
+from unicorn import x86_const as X
+
+from linuxuser.memory import PAGE_SIZE, host_mmap
+from linuxuser.translate.arch import EM_386, EM_X86_64, Arch, SyscallAbi, register
+
+# x86 exception vectors and the signal Linux sends for each.
+X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.SIGSEGV,
+              5: signal.SIGSEGV, 6: signal.SIGILL, 7: signal.SIGSEGV, 12: signal.SIGBUS,
+              13: signal.SIGSEGV, 14: signal.SIGSEGV, 16: signal.SIGFPE,
+              17: signal.SIGBUS, 19: signal.SIGFPE}
+
+_CPUID_SCRATCH = 0x1000
+
+
+class _X86Arch(Arch):
+    uc_arch = UC_ARCH_X86
+    fault_signals = X86_FAULTS
+
+    def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
+        """AT_HWCAP is CPUID.1:EDX of the CPU the engine emulates, as Linux sets it."""
+        uc.mem_map(_CPUID_SCRATCH, PAGE_SIZE)
+        try:
+            uc.mem_write(_CPUID_SCRATCH, b"\x0f\xa2")          # cpuid
+            uc.reg_write(X.UC_X86_REG_EAX, 1)
+            uc.reg_write(X.UC_X86_REG_ECX, 0)
+            uc.emu_start(_CPUID_SCRATCH, _CPUID_SCRATCH + 2)
+            edx = uc.reg_read(X.UC_X86_REG_EDX)
+        finally:
+            uc.mem_unmap(_CPUID_SCRATCH, PAGE_SIZE)
+        return edx & 0xFFFFFFFF, 0
+
+
+class X86_64Arch(_X86Arch):
+    name = "x86_64"
+    elf_machine = EM_X86_64
+    bits = 64
+    uc_mode = UC_MODE_64
+    pc_reg, sp_reg = X.UC_X86_REG_RIP, X.UC_X86_REG_RSP
+    syscall_abi = SyscallAbi(X.UC_X86_REG_RAX,
+                             (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
+                              X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9),
+                             X.UC_X86_REG_RAX)
+    uname_machine = "x86_64"
+    platform = "x86_64"
+    qemu_name = "x86_64"
+    address_space_size = 1 << 46
+    stack_top = (1 << 46) - (1 << 32)
+    pie_base = 0x155555554000
+
+    def hook_syscalls(self, uc: Uc, on_syscall) -> None:
+        uc.hook_add(UC_HOOK_INSN, lambda uc, _data: on_syscall(), None, 1, 0,
+                    X.UC_X86_INS_SYSCALL)
+
+    def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
+        super().set_start_state(uc, entry, sp)
+        uc.reg_write(X.UC_X86_REG_RDX, 0)       # rtld_fini: none
+
+    def set_tls(self, uc: Uc, value: int) -> None:
+        uc.reg_write(X.UC_X86_REG_FS_BASE, value)
+
+    def get_tls(self, uc: Uc) -> int:
+        return uc.reg_read(X.UC_X86_REG_FS_BASE)
+
+
+# i386 TLS lives in GDT entries 12..14 (GDT_ENTRY_TLS_MIN on a 64-bit kernel).
+# Each engine has its own GDT page, as each Linux thread has its own TLS entries;
+# it sits above the guest's address space (TASK_SIZE 0xffffe000), out of reach.
+GDT_ADDR = 0xFFFFF000
+TLS_ENTRY_MIN, TLS_ENTRIES = 12, 3
+
+
+def user_desc_to_descriptor(base: int, limit: int, flags: int) -> bytes:
+    """struct user_desc fields -> 8-byte segment descriptor (Linux LDT_entry_a/b)."""
+    seg_32bit, contents = flags & 1, (flags >> 1) & 3
+    read_exec_only, limit_in_pages = (flags >> 3) & 1, (flags >> 4) & 1
+    seg_not_present, useable = (flags >> 5) & 1, (flags >> 6) & 1
+    if (base == 0 and limit == 0 and contents == 0 and read_exec_only == 1
+            and seg_32bit == 0 and limit_in_pages == 0 and seg_not_present == 1
+            and useable == 0):
+        return bytes(8)                                   # LDT_empty: clear the entry
+    a = ((base & 0xFFFF) << 16) | (limit & 0xFFFF)
+    b = ((base & 0xFF000000) | ((base & 0x00FF0000) >> 16) | (limit & 0xF0000)
+         | ((read_exec_only ^ 1) << 9) | (contents << 10) | ((seg_not_present ^ 1) << 15)
+         | (seg_32bit << 22) | (limit_in_pages << 23) | (useable << 20) | 0x7000)
+    return struct.pack("<II", a, b)
+
+
+def flat_descriptor(type_: int, dpl: int) -> bytes:
+    """A 4 GiB, 32-bit, present code/data descriptor with base 0."""
+    a = 0x0000FFFF
+    b = 0x000F0000 | (type_ << 8) | (1 << 12) | (dpl << 13) | (1 << 15) | (1 << 22) | (1 << 23)
+    return struct.pack("<II", a, b)
+
+
+# Flat user segments as a 64-bit kernel gives 32-bit tasks: CS 0x23, DS/ES 0x2b.
+# SS uses a DPL 0 twin (0x30): Unicorn runs guest code at CPL 0, and a loaded SS
+# must match the CPL.  Loading them keeps Unicorn's 32-bit stack flag (SS32) set
+# when the guest later loads %gs.
+USER_CS, USER_DS, STACK_SS = 0x23, 0x2B, 0x30
+
+
+class I386Arch(_X86Arch):
+    name = "i386"
+    elf_machine = EM_386
+    bits = 32
+    uc_mode = UC_MODE_32
+    pc_reg, sp_reg = X.UC_X86_REG_EIP, X.UC_X86_REG_ESP
+    syscall_abi = SyscallAbi(X.UC_X86_REG_EAX,
+                             (X.UC_X86_REG_EBX, X.UC_X86_REG_ECX, X.UC_X86_REG_EDX,
+                              X.UC_X86_REG_ESI, X.UC_X86_REG_EDI, X.UC_X86_REG_EBP),
+                             X.UC_X86_REG_EAX)
+    syscall_intno = 0x80
+    uname_machine = "i686"
+    platform = "i686"
+    qemu_name = "i386"
+    address_space_size = 0xFFFFE000
+    stack_top = 0xFFFDE000
+    pie_base = 0x56555000
+
+    def new_engine(self) -> Uc:
+        uc = super().new_engine()
+        gdt = host_mmap(0, PAGE_SIZE, 3, 0x22)       # PROT_READ|WRITE, MAP_PRIVATE|ANON
+        uc.mem_map_ptr(GDT_ADDR, PAGE_SIZE, 3, gdt)
+        uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDR, PAGE_SIZE - 1, 0))
+        uc.gdt_host = gdt                                # the engine's own TLS entries
+        for selector, type_, dpl in ((USER_CS, 0xB, 3), (USER_DS, 0x3, 3), (STACK_SS, 0x3, 0)):
+            ctypes.memmove(gdt + (selector & ~7), flat_descriptor(type_, dpl), 8)
+        for reg, selector in ((X.UC_X86_REG_CS, USER_CS), (X.UC_X86_REG_SS, STACK_SS),
+                              (X.UC_X86_REG_DS, USER_DS), (X.UC_X86_REG_ES, USER_DS)):
+            uc.reg_write(reg, selector)
+        return uc
+
+    def copy_engine_state(self, src: Uc, dst: Uc) -> None:
+        ctypes.memmove(dst.gdt_host, src.gdt_host, PAGE_SIZE)
+        super().copy_engine_state(src, dst)
+
+    def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
+        super().set_start_state(uc, entry, sp)
+        uc.reg_write(X.UC_X86_REG_EDX, 0)       # rtld_fini: none
+
+    def write_tls_entry(self, uc: Uc, entry: int, descriptor: bytes) -> None:
+        ctypes.memmove(uc.gdt_host + 8 * entry, descriptor, 8)
+
+    def tls_entry_free(self, uc: Uc, entry: int) -> bool:
+        return ctypes.string_at(uc.gdt_host + 8 * entry, 8) == bytes(8)
+
+    def get_tls(self, uc: Uc) -> int:
+        return 0
+
+
+X86_64 = register(X86_64Arch())
+I386 = register(I386Arch())
