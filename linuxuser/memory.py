@@ -64,10 +64,17 @@ class Region:
     offset: int = 0           # file offset of `start`
     device: int = 0
     inode: int = 0
+    # Pages of a file mapping past the end of the file: touching them is SIGBUS.
+    # The host keeps them PROT_NONE and engines map them without access.
+    beyond_eof: bool = False
 
     @property
     def size(self) -> int:
         return self.end - self.start
+
+    @property
+    def engine_perms(self) -> int:
+        return 0 if self.beyond_eof else self.prot
 
 
 class GuestMemory:
@@ -109,7 +116,7 @@ class GuestMemory:
         pos, end = addr, addr + size
         while pos < end:
             r = self.region_at(pos)
-            if r is None or (r.prot & prot) != prot:
+            if r is None or (r.engine_perms & prot) != prot:
                 raise GuestFault(pos)
             pos = r.end
         return self.base + addr
@@ -126,7 +133,7 @@ class GuestMemory:
         pos = addr
         while True:
             r = self.region_at(pos) if 0 <= pos < self.size else None
-            if r is None or not r.prot & PROT_READ:
+            if r is None or not r.engine_perms & PROT_READ:
                 raise GuestFault(pos)
             span = min(r.end - pos, limit - len(out) + 1)
             n = _libc.strnlen(self.base + pos, span)
@@ -186,8 +193,13 @@ class GuestMemory:
     # -- changes (applied to the host and to every attached engine) -------------
 
     def map(self, start: int, size: int, prot: int, *, fd: int = -1, offset: int = 0,
-            shared: bool = False, name: str = "", device: int = 0, inode: int = 0) -> None:
-        """Map [start, start+size) (page aligned), replacing what was there (MAP_FIXED)."""
+            shared: bool = False, name: str = "", device: int = 0, inode: int = 0,
+            beyond_eof: bool = False) -> None:
+        """Map [start, start+size) (page aligned), replacing what was there (MAP_FIXED).
+
+        `beyond_eof` maps the tail of a file mapping past the file's end: no
+        access, and the vCPU turns a touch into SIGBUS as Linux does.
+        """
         size = page_align_up(size)
         if start % PAGE_SIZE or start < 0 or start + size > self.size or size == 0:
             raise OSError(errno.EINVAL, "bad range")
@@ -203,17 +215,21 @@ class GuestMemory:
                 if shared and prot & PROT_WRITE:
                     host_prot |= PROT_READ
             # Map into a scratch place first so a failing file mmap leaves the old map.
-            if fd >= 0:
+            if fd >= 0 and not beyond_eof:
                 tmp = host_mmap(0, size, host_prot, flags & ~MAP_FIXED, fd, offset)
                 _libc.munmap(tmp, size)
+            if beyond_eof:
+                fd, host_prot = -1, PROT_NONE
+                flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
             self._engines_unmap(start, start + size)
             self._carve(start, start + size)
             host_mmap(self.base + start, size, host_prot, flags, fd, offset)
-            region = Region(start, start + size, prot, name, shared, offset, device, inode)
+            region = Region(start, start + size, prot, name, shared, offset, device, inode,
+                            beyond_eof)
             self.regions.append(region)
             self._reindex()
             for uc in self.engines:
-                uc.mem_map_ptr(start, size, prot, self.base + start)
+                uc.mem_map_ptr(start, size, region.engine_perms, self.base + start)
 
     def unmap(self, start: int, size: int) -> None:
         size = page_align_up(size)
@@ -233,7 +249,7 @@ class GuestMemory:
             if covered != size:
                 raise OSError(errno.ENOMEM, "range not mapped")
             for r in pieces:
-                if r.shared and r.name:
+                if r.shared and r.name and not r.beyond_eof:
                     host_prot = prot & (PROT_READ | PROT_WRITE)
                     lo, hi = max(r.start, start), min(r.end, end)
                     if _libc.mprotect(self.base + lo, hi - lo, host_prot | (PROT_READ if host_prot else 0)):
@@ -245,7 +261,7 @@ class GuestMemory:
             self._reindex()
             for uc in self.engines:
                 for r in removed:
-                    uc.mem_protect(r.start, r.size, prot)
+                    uc.mem_protect(r.start, r.size, r.engine_perms)
 
     def _engines_unmap(self, start: int, end: int) -> None:
         for r in list(self.overlapping(start, end)):
@@ -258,7 +274,7 @@ class GuestMemory:
         """Make engine `uc` see the whole guest memory and follow every change."""
         with self.lock:
             for r in self.regions:
-                uc.mem_map_ptr(r.start, r.size, r.prot, self.base + r.start)
+                uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
             self.engines.append(uc)
 
     def detach(self, uc) -> None:

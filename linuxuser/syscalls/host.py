@@ -24,6 +24,7 @@ _PROTOTYPES = {
     "ioctl": (_c_int, [_c_int, ctypes.c_ulong, _vp]),
     "getrandom": (_ssz, [_vp, _sz, _c_uint]),
     "prlimit64": (_c_int, [_c_int, _c_int, _vp, _vp]),
+    "getdents64": (_ssz, [_c_int, _vp, _sz]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(libc, _name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import stat
 
 from linuxuser.memory import PAGE_SIZE, page_align_up
 from linuxuser.syscalls.args import s32
@@ -42,17 +43,24 @@ def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: i
                     return -errno.ENOMEM
             addr = hint
         anonymous = bool(flags & MAP_ANONYMOUS)
-        name, device, inode = "", 0, 0
-        if not anonymous:
-            st = os.fstat(fd)
-            try:
-                name = os.readlink(f"/proc/self/fd/{fd}")
-            except OSError:
-                pass
-            device, inode = st.st_dev, st.st_ino
-        mem.map(addr, size, prot & PROT_MASK, fd=-1 if anonymous else fd,
-                offset=0 if anonymous else offset, shared=kind != MAP_PRIVATE,
-                name=name, device=device, inode=inode)
+        shared = kind != MAP_PRIVATE
+        if anonymous:
+            mem.map(addr, size, prot & PROT_MASK, shared=shared)
+            return addr
+        st = os.fstat(fd)
+        try:
+            name = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            name = ""
+        file_part = size
+        if stat.S_ISREG(st.st_mode):
+            file_part = min(size, max(0, page_align_up(st.st_size - offset)))
+        info = dict(shared=shared, name=name, device=st.st_dev, inode=st.st_ino)
+        if file_part:
+            mem.map(addr, file_part, prot & PROT_MASK, fd=fd, offset=offset, **info)
+        if file_part < size:
+            mem.map(addr + file_part, size - file_part, prot & PROT_MASK,
+                    offset=offset + file_part, beyond_eof=True, **info)
     return addr
 
 

@@ -59,7 +59,9 @@ class Vcpu:
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
-        self.pending_signal = (signal.SIGSEGV, address)
+        region = self.mem.region_at(address)
+        sig = signal.SIGBUS if region is not None and region.beyond_eof else signal.SIGSEGV
+        self.pending_signal = (sig, address)
         return False
 
     # -- control ---------------------------------------------------------------

@@ -1,0 +1,40 @@
+# linuxuser: a Python Linux user-mode emulator.
+#
+#   make setup    install cross compilers, qemu-user and this package (Debian 12)
+#   make test     setup, then run the test suite
+#   make guests   build the guest test programs into build/guest/<arch>/
+#   make demo     setup, then build examples/hello for armhf and aarch64 and run it
+
+PYTHON ?= python3
+export PYTHON
+
+EXAMPLES := build/examples
+
+.PHONY: all setup test guests demo clean
+
+all: test
+
+setup:
+	bash scripts/setup-debian.sh
+
+test: setup
+	$(PYTHON) -m pytest -q tests
+
+guests:
+	$(PYTHON) tests/guestbuild.py
+
+$(EXAMPLES)/hello-armhf: examples/hello/hello.c
+	@mkdir -p $(EXAMPLES)
+	arm-linux-gnueabihf-gcc -static -O2 -o $@ $<
+
+$(EXAMPLES)/hello-aarch64: examples/hello/hello.c
+	@mkdir -p $(EXAMPLES)
+	aarch64-linux-gnu-gcc -static -O2 -o $@ $<
+
+demo: setup
+	$(MAKE) --no-print-directory $(EXAMPLES)/hello-armhf $(EXAMPLES)/hello-aarch64
+	$(PYTHON) -m linuxuser $(EXAMPLES)/hello-armhf one two
+	$(PYTHON) -m linuxuser $(EXAMPLES)/hello-aarch64 one two
+
+clean:
+	rm -rf build
