@@ -134,6 +134,7 @@ def _programs() -> dict[str, Program]:
             libs=("-lm",),
         ),
         Program("fenv", "fenv.c", libs=("-lm",)),
+        Program("syscall_errors", "syscall_errors.c"),
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),
         Program("clock", "clock.c"),

@@ -40,6 +40,8 @@ class Case:
     # Arches where linuxuser is known to differ, with the reason (a strict xfail:
     # the test fails if the difference goes away, so the list stays true).
     known_differences: dict = field(default_factory=dict)
+    # What linuxuser alone adds on stderr (its own log lines), removed before comparing.
+    known_stderr: bytes = b""
 
 
 ARGS_ENV = {
@@ -64,6 +66,8 @@ CASES = [
         ("x86_64", "i386"),
         "Unicorn (QEMU 5.0 TCG) does not record x87/SSE exception flags")),
     Case("big_alloc", "big_alloc"),
+    Case("syscall_errors", "syscall_errors", known_stderr=(
+        b"linuxuser: unsupported syscall syscall_1999 (nr 1999): ENOSYS\n")),
     *[
         Case(f"fault-{m}", "fault", (lambda m: lambda wd: [m, str(wd)])(m), fault=True)
         for m in ("segv", "ill", "trap", "fpe", "bus")
@@ -103,8 +107,12 @@ def describe(label: str, r: Result) -> str:
 
 
 def assert_same(actual: Result, expected: Result, *, labels=("linuxuser", "qemu"),
-                fault: bool = False, compare_stderr: bool = True):
+                fault: bool = False, compare_stderr: bool = True, linuxuser_log: bytes = b""):
     a_err, e_err = actual.stderr, expected.stderr
+    if linuxuser_log:
+        # linuxuser's own log lines (e.g. an unsupported syscall): exactly once.
+        assert a_err.count(linuxuser_log) == 1, describe(labels[0], actual)
+        a_err = a_err.replace(linuxuser_log, b"")
     if fault:
         e_err = normalise_prefix(e_err)
     ok = actual.returncode == expected.returncode and actual.stdout == expected.stdout
@@ -154,7 +162,7 @@ def test_matches_qemu(arch, case, linuxuser_result, guest_program, run_qemu, wor
     prog = guest_program(case.program, arch)
     expected = run_qemu(arch, [prog, *case.args(workdir)], env=case.env, cwd=workdir)
     actual = linuxuser_result(arch, case)
-    assert_same(actual, expected, fault=case.fault)
+    assert_same(actual, expected, fault=case.fault, linuxuser_log=case.known_stderr)
 
 
 @pytest.mark.parametrize("arch,case", _params(NATIVE_ARCHES))
@@ -171,7 +179,8 @@ def test_matches_native(arch, case, linuxuser_result, guest_program, run_native,
         assert len(lines) == 1 and lines[0].startswith(b"linuxuser: uncaught target signal "), \
             describe("linuxuser", actual)
     else:
-        assert_same(actual, expected, labels=("linuxuser", "native"))
+        assert_same(actual, expected, labels=("linuxuser", "native"),
+                    linuxuser_log=case.known_stderr)
 
 
 @pytest.mark.parametrize("arch,case", _params(NATIVE_ARCHES, linuxuser=False))
@@ -280,3 +289,15 @@ def test_strace_to_logfile(arch, guest_program, run_linuxuser, tmp_path):
     assert (r.returncode, r.stdout) == (0, b"Hello, world!\n"), describe("linuxuser", r)
     assert b"Traceback" not in r.stderr, describe("linuxuser", r)
     assert log.exists() and b"write" in log.read_bytes(), describe("linuxuser", r)
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_unsupported_syscall_logged_once_to_logfile(arch, guest_program, run_linuxuser, tmp_path):
+    """-D LOGFILE: linuxuser's own log lines go to LOGFILE, the guest's stderr stays clean."""
+    prog = guest_program("syscall_errors", arch)
+    log = tmp_path / "lu.log"
+    r = run_linuxuser(["-D", log, prog], cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == b"", describe("linuxuser", r)
+    assert r.stdout.count(b"ENOSYS") == 2 and r.stdout.endswith(b"still running\n")
+    lines = log.read_bytes().splitlines()
+    assert lines.count(b"linuxuser: unsupported syscall syscall_1999 (nr 1999): ENOSYS") == 1, lines

@@ -1,0 +1,82 @@
+"""GuestMemory: the region list, its checks and the engines that mirror it."""
+from __future__ import annotations
+
+import pytest
+from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc, UcError
+
+from linuxuser.errors import GuestFault
+from linuxuser.memory import PAGE_SIZE, GuestMemory
+
+R, W, X = 1, 2, 4
+
+
+@pytest.fixture
+def mem():
+    return GuestMemory(1 << 32)
+
+
+def spans(mem):
+    return [(r.start, r.end, r.prot) for r in mem.regions]
+
+
+def test_map_replaces_and_splits(mem):
+    mem.map(0x10000, 4 * PAGE_SIZE, R | W)
+    mem.map(0x11000, PAGE_SIZE, R, name="x")
+    assert spans(mem) == [(0x10000, 0x11000, R | W), (0x11000, 0x12000, R),
+                          (0x12000, 0x14000, R | W)]
+
+
+def test_unmap_middle_and_protect_across_regions(mem):
+    mem.map(0x10000, 4 * PAGE_SIZE, R | W)
+    mem.unmap(0x11000, PAGE_SIZE)
+    assert spans(mem) == [(0x10000, 0x11000, R | W), (0x12000, 0x14000, R | W)]
+    with pytest.raises(OSError):          # a hole in the range: ENOMEM, nothing changed
+        mem.protect(0x10000, 4 * PAGE_SIZE, R)
+    assert spans(mem) == [(0x10000, 0x11000, R | W), (0x12000, 0x14000, R | W)]
+    mem.protect(0x12000, PAGE_SIZE, R | X)
+    assert spans(mem)[1] == (0x12000, 0x13000, R | X)
+
+
+def test_check_follows_protections(mem):
+    mem.map(0x10000, 2 * PAGE_SIZE, R | W)
+    mem.protect(0x11000, PAGE_SIZE, R)
+    assert mem.check(0x10000, 2 * PAGE_SIZE, R) == mem.base + 0x10000
+    mem.check(0x10ff0, 16, W)
+    with pytest.raises(GuestFault):
+        mem.check(0x10ff0, 32, W)              # crosses into the read-only page
+    with pytest.raises(GuestFault):
+        mem.check(0x12000, 1, R)               # unmapped
+    with pytest.raises(GuestFault):
+        mem.check((1 << 32) - 4, 8, R)         # past the reservation
+
+
+def test_read_write_and_cstring(mem):
+    mem.map(0x10000, PAGE_SIZE, R | W)
+    mem.write(0x10ffa, b"hello\0")
+    assert mem.read_cstring(0x10ffa) == b"hello"
+    mem.write(0x10ffa, b"abcdef")              # no NUL before the end of the mapping
+    with pytest.raises(GuestFault):
+        mem.read_cstring(0x10ffa)
+
+
+def test_find_free_is_top_down_and_skips_regions(mem):
+    top = 0x100000
+    mem.map(top - PAGE_SIZE, PAGE_SIZE, R)
+    assert mem.find_free(2 * PAGE_SIZE, top) == top - 3 * PAGE_SIZE
+    mem.map(top - 3 * PAGE_SIZE, 2 * PAGE_SIZE, R)
+    assert mem.find_free(PAGE_SIZE, top) == top - 4 * PAGE_SIZE
+
+
+def test_engines_see_the_same_memory_and_follow_changes(mem):
+    uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+    mem.map(0x10000, 2 * PAGE_SIZE, R | W)
+    mem.attach(uc)
+    mem.write(0x10010, b"shared")
+    assert bytes(uc.mem_read(0x10010, 6)) == b"shared"
+    mem.map(0x20000, PAGE_SIZE, R | W)          # after attach: mapped in the engine too
+    uc.mem_write(0x20000, b"back")
+    assert mem.read(0x20000, 4) == b"back"
+    mem.unmap(0x10000, PAGE_SIZE)
+    with pytest.raises(UcError):
+        uc.mem_read(0x10000, 1)
+    assert [(a, b + 1) for a, b, _ in uc.mem_regions()] == [(0x11000, 0x12000), (0x20000, 0x21000)]
