@@ -6,7 +6,7 @@ import signal
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
 from unicorn import arm64_const as A
 
-from linuxuser.translate.arch import EM_AARCH64, Arch, SyscallAbi, register
+from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_AARCH64, Arch, SyscallAbi, register
 
 HWCAP_FP, HWCAP_ASIMD, HWCAP_AES, HWCAP_PMULL = 1, 2, 8, 16
 HWCAP_SHA1, HWCAP_SHA2, HWCAP_CRC32 = 32, 64, 128
@@ -33,11 +33,7 @@ class Aarch64Arch(Arch):
     address_space_size = 1 << 46
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
-    # asm-generic/fcntl.h differs from x86 for these four bits.
-    open_flag_map = {0o40000: 0o200000,     # O_DIRECTORY
-                     0o100000: 0o400000,    # O_NOFOLLOW
-                     0o200000: 0o40000,     # O_DIRECT
-                     0o400000: 0o100000}    # O_LARGEFILE
+    open_flag_map = ASM_GENERIC_OPEN_FLAGS
     fault_signals = {EXCP_UDEF: signal.SIGILL, EXCP_BKPT: signal.SIGTRAP,
                      EXCP_PREFETCH_ABORT: signal.SIGSEGV, EXCP_DATA_ABORT: signal.SIGSEGV}
 

@@ -17,6 +17,14 @@ from unicorn import Uc
 EM_386, EM_ARM, EM_X86_64, EM_AARCH64 = 3, 40, 62, 183
 
 
+# open(2) flag bits where asm-generic/fcntl.h (ARM, AArch64) differs from x86:
+# guest bit -> host (x86-64) bit.
+ASM_GENERIC_OPEN_FLAGS = {0o40000: 0o200000,     # O_DIRECTORY
+                          0o100000: 0o400000,    # O_NOFOLLOW
+                          0o200000: 0o40000,     # O_DIRECT
+                          0o400000: 0o100000}    # O_LARGEFILE
+
+
 @dataclass(frozen=True)
 class SyscallAbi:
     """Registers of the syscall convention (Unicorn register ids)."""

@@ -6,7 +6,7 @@ import signal
 from unicorn import UC_ARCH_ARM, UC_MODE_ARM, Uc
 from unicorn import arm_const as A
 
-from linuxuser.translate.arch import EM_ARM, Arch, SyscallAbi, register
+from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_ARM, Arch, SyscallAbi, register
 
 HWCAP_SWP, HWCAP_HALF, HWCAP_THUMB, HWCAP_FAST_MULT = 1, 2, 4, 16
 HWCAP_VFP, HWCAP_EDSP, HWCAP_NEON, HWCAP_VFPv3 = 64, 128, 4096, 8192
@@ -69,11 +69,7 @@ class ArmArch(Arch):
     address_space_size = 1 << 32
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
-    # asm-generic/fcntl.h differs from x86 for these four bits.
-    open_flag_map = {0o40000: 0o200000,     # O_DIRECTORY
-                     0o100000: 0o400000,    # O_NOFOLLOW
-                     0o200000: 0o40000,     # O_DIRECT
-                     0o400000: 0o100000}    # O_LARGEFILE
+    open_flag_map = ASM_GENERIC_OPEN_FLAGS
     fault_signals = {EXCP_UDEF: signal.SIGILL, EXCP_NOCP: signal.SIGILL,
                      EXCP_INVSTATE: signal.SIGILL, EXCP_BKPT: signal.SIGTRAP,
                      EXCP_PREFETCH_ABORT: signal.SIGSEGV, EXCP_DATA_ABORT: signal.SIGSEGV}

@@ -9,7 +9,9 @@ arm_fadvise64_64) and 341 ``sync_file_range2`` (kernel: arm_sync_file_range).
 Numbers the kernel leaves unassigned (e.g. 7, 17, 222, 402, 415, 447) are absent.
 """
 
-NAMES: dict[int, str] = {
+from linuxuser.syscalls.numbers.common import with_unified
+
+_OWN: dict[int, str] = {
     0: "restart_syscall",
     1: "exit",
     2: "fork",
@@ -387,53 +389,6 @@ NAMES: dict[int, str] = {
     421: "rt_sigtimedwait_time64",
     422: "futex_time64",
     423: "sched_rr_get_interval_time64",
-    424: "pidfd_send_signal",
-    425: "io_uring_setup",
-    426: "io_uring_enter",
-    427: "io_uring_register",
-    428: "open_tree",
-    429: "move_mount",
-    430: "fsopen",
-    431: "fsconfig",
-    432: "fsmount",
-    433: "fspick",
-    434: "pidfd_open",
-    435: "clone3",
-    436: "close_range",
-    437: "openat2",
-    438: "pidfd_getfd",
-    439: "faccessat2",
-    440: "process_madvise",
-    441: "epoll_pwait2",
-    442: "mount_setattr",
-    443: "quotactl_fd",
-    444: "landlock_create_ruleset",
-    445: "landlock_add_rule",
-    446: "landlock_restrict_self",
-    448: "process_mrelease",
-    449: "futex_waitv",
-    450: "set_mempolicy_home_node",
-    451: "cachestat",
-    452: "fchmodat2",
-    453: "map_shadow_stack",
-    454: "futex_wake",
-    455: "futex_wait",
-    456: "futex_requeue",
-    457: "statmount",
-    458: "listmount",
-    459: "lsm_get_self_attr",
-    460: "lsm_set_self_attr",
-    461: "lsm_list_modules",
-    462: "mseal",
-    463: "setxattrat",
-    464: "getxattrat",
-    465: "listxattrat",
-    466: "removexattrat",
-    467: "open_tree_attr",
-    468: "file_getattr",
-    469: "file_setattr",
-    470: "listns",
-    471: "rseq_slice_yield",
     0x0f0001: "breakpoint",  # __ARM_NR_breakpoint
     0x0f0002: "cacheflush",  # __ARM_NR_cacheflush
     0x0f0003: "usr26",  # __ARM_NR_usr26
@@ -441,3 +396,5 @@ NAMES: dict[int, str] = {
     0x0f0005: "set_tls",  # __ARM_NR_set_tls
     0x0f0006: "get_tls",  # __ARM_NR_get_tls
 }
+
+NAMES: dict[int, str] = with_unified(_OWN, reserved=frozenset({447}))
