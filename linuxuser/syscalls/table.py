@@ -72,14 +72,14 @@ class SyscallTable:
 
     def dispatch(self, vcpu: Vcpu) -> None:
         """Handle the syscall the vCPU is stopped at; write its result back."""
-        uc = vcpu.uc
-        nr = uc.reg_read(self.abi.number)
+        regs = vcpu.regs
+        nr = regs.read(self.abi.number)
         entry = self.entries.get(nr)
         if entry is None or entry.handler is None:
             result = self._unsupported(nr, entry)
             args: list[int] = []
         else:
-            args = [uc.reg_read(r) for r in self.abi.args[:entry.nargs]]
+            args = [regs.read(r) for r in self.abi.args[:entry.nargs]]
             try:
                 result = entry.handler(vcpu, *args)
             except GuestFault:
@@ -89,7 +89,7 @@ class SyscallTable:
         if self.process.options.strace:
             self._trace(vcpu, nr, args, result)
         if result is not NO_RESULT:
-            uc.reg_write(self.abi.result, result & self.mask)
+            regs.write(self.abi.result, result)
 
     def _unsupported(self, nr: int, entry: Entry | None) -> int:
         name = entry.name if entry else f"syscall_{nr}"

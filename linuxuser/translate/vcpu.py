@@ -14,6 +14,8 @@ from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED
                      UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, Uc,
                      UcError)
 
+from linuxuser.translate.regs import FastRegisters
+
 if TYPE_CHECKING:
     from linuxuser.process import GuestProcess
 
@@ -33,6 +35,7 @@ class Vcpu:
         self.process = process
         self.arch = process.arch
         self.uc = uc if uc is not None else self.arch.new_engine()
+        self.regs = FastRegisters(self.uc, self.arch.word_mask)
         self.mem = process.memory
         self.tid = 0
         self.clear_child_tid = 0
