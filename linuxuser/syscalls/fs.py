@@ -16,7 +16,6 @@ from linuxuser.syscalls.table import syscall
 
 AT_SYMLINK_NOFOLLOW = 0x100
 AT_EMPTY_PATH = 0x1000
-O_CREAT, O_TMPFILE_HOST = 0o100, 0o20200000
 STATX_SIZE = 256
 IOV_MAX = 1024
 

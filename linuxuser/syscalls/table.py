@@ -59,7 +59,6 @@ class SyscallTable:
             importlib.import_module(f"linuxuser.syscalls.{module}")
         self.process = process
         self.abi = arch.syscall_abi
-        self.mask = arch.word_mask
         self.entries: dict[int, Entry] = {}
         for nr, name in syscall_names(arch.name).items():
             handler = HANDLERS.get(name)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
-from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED,
-                     UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNALIGNED,
+from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
+                     UC_ERR_READ_UNALIGNED,
                      UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, Uc,
                      UcError)
 
