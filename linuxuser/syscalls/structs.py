@@ -5,6 +5,7 @@ layouts that follow the C `long` size come from the arch descriptor.
 """
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from typing import TYPE_CHECKING
@@ -31,15 +32,16 @@ class Layout:
         self.struct = struct.Struct(fmt)
         self.fields = fields.split()
         self.size = self.struct.size
+        self._kinds = [(name, struct.calcsize("<" + code) * 8, code.islower())
+                       for code, name in zip(_codes(fmt), self.fields)]
 
     def pack(self, values: dict[str, int]) -> bytes:
-        masks = []
-        for code, name in zip(_codes(self.struct.format), self.fields):
-            bits = struct.calcsize("<" + code) * 8
-            v = values.get(name, 0)
-            masks.append(v & ((1 << bits) - 1) if code.isupper() else
-                         ((v + (1 << (bits - 1))) & ((1 << bits) - 1)) - (1 << (bits - 1)))
-        return self.struct.pack(*masks)
+        """Pack `values` (missing fields are 0), wrapping each to its C type."""
+        out = []
+        for name, bits, signed in self._kinds:
+            v = values.get(name, 0) & ((1 << bits) - 1)
+            out.append(v - (1 << bits) if signed and v >> (bits - 1) else v)
+        return self.struct.pack(*out)
 
     def unpack(self, data: bytes) -> dict[str, int]:
         return dict(zip(self.fields, self.struct.unpack(data[:self.size])))
@@ -84,6 +86,7 @@ def pack_stat(arch: Arch, kind: str, st: os.stat_result) -> bytes | None:
     return layout.pack(values)
 
 
+@functools.lru_cache(maxsize=None)
 def timespec_layout(arch: Arch, time64: bool = False) -> Layout:
     """struct timespec: {time_t tv_sec; long tv_nsec}; time64 variants use 64+64."""
     if time64 or arch.bits == 64:
@@ -91,9 +94,11 @@ def timespec_layout(arch: Arch, time64: bool = False) -> Layout:
     return Layout("<ii", "sec nsec")
 
 
+@functools.lru_cache(maxsize=None)
 def timeval_layout(arch: Arch) -> Layout:
     return Layout(f"<{arch.long_fmt}{arch.long_fmt}", "sec usec")
 
 
+@functools.lru_cache(maxsize=None)
 def iovec_layout(arch: Arch) -> Layout:
     return Layout(f"<{arch.ulong_fmt}{arch.ulong_fmt}", "base len")
