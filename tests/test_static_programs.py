@@ -66,6 +66,7 @@ CASES = [
         ("x86_64", "i386"),
         "Unicorn (QEMU 5.0 TCG) does not record x87/SSE exception flags")),
     Case("big_alloc", "big_alloc"),
+    Case("kuser", "kuser"),
     Case("syscall_errors", "syscall_errors", known_stderr=(
         b"linuxuser: unsupported syscall syscall_1999 (nr 1999): ENOSYS\n")),
     *[
