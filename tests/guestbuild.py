@@ -136,6 +136,7 @@ def _programs() -> dict[str, Program]:
         Program("fenv", "fenv.c", libs=("-lm",)),
         Program("syscall_errors", "syscall_errors.c"),
         Program("kuser", "kuser.c", arches=("arm",)),
+        Program("sysinfo", "sysinfo.c"),
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),
         Program("clock", "clock.c"),

@@ -25,6 +25,7 @@ _PROTOTYPES = {
     "getrandom": (_ssz, [_vp, _sz, _c_uint]),
     "prlimit64": (_c_int, [_c_int, _c_int, _vp, _vp]),
     "getdents64": (_ssz, [_c_int, _vp, _sz]),
+    "sysinfo": (_c_int, [_vp]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(libc, _name)

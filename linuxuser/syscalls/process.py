@@ -1,6 +1,7 @@
 """Process and thread information, limits, TLS, exit."""
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import struct
@@ -229,3 +230,23 @@ def sys_getcwd(t, buf, size):
         return -errno.ERANGE
     t.mem.write(buf, cwd)
     return len(cwd)
+
+
+@syscall("sysinfo")
+def sys_sysinfo(t, info):
+    """struct sysinfo: the host's, repacked with the guest's `long` (qsort asks for it)."""
+    host_info = ctypes.create_string_buffer(112)               # x86-64 host layout
+    host.call("sysinfo", host_info)
+    v = struct.unpack("<q3Q6QHHxxxxQQI", host_info.raw[:108])
+    uptime, loads, ram, procs, high, unit = v[0], v[1:4], list(v[4:10]), v[10], list(v[12:14]), v[14]
+    if t.arch.bits == 32 and max(ram + high) > 0xFFFFFFFF:
+        # As the kernel's compat sysinfo: count in pages so the sizes fit 32 bits.
+        ram, high, unit = [x >> 12 for x in ram], [x >> 12 for x in high], unit << 12
+    L, U = t.arch.long_fmt, t.arch.ulong_fmt
+    mask = t.arch.word_mask
+    pad = "x" * (t.arch.word_size - 4)                # aligns totalhigh on 64-bit
+    data = struct.pack(f"<{L}3{U}6{U}HH{pad}{U}{U}I", uptime, *(x & mask for x in loads),
+                       *(x & mask for x in ram), procs, 0, *(x & mask for x in high), unit)
+    size = 112 if t.arch.bits == 64 else 64
+    t.mem.write(info, data.ljust(size, b"\0"))
+    return 0
