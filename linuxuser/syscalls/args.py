@@ -40,5 +40,7 @@ def arg64(arch: Arch, args: tuple[int, ...], index: int) -> int:
     return s64(args[index] | (args[index + 1] << 32))
 
 
-def dirfd(value: int) -> int:
-    return s32(value)
+def dir_fd(dirfd: int, path: bytes) -> int | None:
+    """The `dir_fd` for Python's os calls: None for AT_FDCWD and absolute paths."""
+    fd = s32(dirfd)
+    return None if fd == AT_FDCWD or path.startswith(b"/") else fd

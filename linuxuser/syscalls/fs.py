@@ -10,7 +10,7 @@ import struct
 
 from linuxuser.memory import PROT_READ, PROT_WRITE
 from linuxuser.syscalls import host
-from linuxuser.syscalls.args import AT_FDCWD, arg64, s32, slong
+from linuxuser.syscalls.args import AT_FDCWD, arg64, dir_fd, s32, slong
 from linuxuser.syscalls.structs import iovec_layout, pack_stat
 from linuxuser.syscalls.table import syscall
 
@@ -27,12 +27,16 @@ def _is_self_exe(t, path: bytes) -> bool:
                     b"/proc/thread-self/exe")
 
 
-def guest_path(t, addr: int) -> bytes:
-    """A path argument, mapped to the host (sysroot, /proc/self/exe)."""
-    path = t.mem.read_cstring(addr, 4096)
+def host_path_of(t, path: bytes) -> bytes:
+    """A guest path as the host sees it (sysroot, /proc/self/exe)."""
     if _is_self_exe(t, path):
         return os.fsencode(t.process.exe_path)
     return t.process.host_path(path)
+
+
+def guest_path(t, addr: int) -> bytes:
+    """A path argument read from guest memory, mapped to the host."""
+    return host_path_of(t, t.mem.read_cstring(addr, 4096))
 
 
 def host_open_flags(t, flags: int) -> int:
@@ -166,9 +170,8 @@ def _stat_at(t, dirfd: int, path_addr: int, flags: int) -> os.stat_result:
         return os.stat(s32(dirfd))
     if not path:
         raise OSError(errno.ENOENT, "empty path")
-    host_path = guest_path(t, path_addr)
-    fd = s32(dirfd)
-    return os.stat(host_path, dir_fd=None if fd == AT_FDCWD or host_path.startswith(b"/") else fd,
+    host_path = host_path_of(t, path)
+    return os.stat(host_path, dir_fd=dir_fd(dirfd, host_path),
                    follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
 
 
@@ -217,8 +220,7 @@ for _name in ("newfstatat", "fstatat64"):
 @syscall("statx")
 def sys_statx(t, dirfd, path, flags, mask, buf):
     # struct statx has one layout on every arch: the host fills guest memory directly.
-    raw = t.mem.read_cstring(path, 4096)
-    host_path = guest_path(t, path) if raw else b""
+    host_path = host_path_of(t, t.mem.read_cstring(path, 4096))
     return host.call("statx", s32(dirfd), host_path, s32(flags), mask & 0xFFFFFFFF,
                      t.mem.check(buf, STATX_SIZE, PROT_WRITE))
 
@@ -233,9 +235,8 @@ def sys_readlinkat(t, dirfd, path, buf, bufsiz):
     if _is_self_exe(t, raw):
         target = os.fsencode(t.process.exe_path)
     else:
-        fd = s32(dirfd)
-        target = os.readlink(t.process.host_path(raw),
-                             dir_fd=None if fd == AT_FDCWD or raw.startswith(b"/") else fd)
+        host_path = t.process.host_path(raw)
+        target = os.readlink(host_path, dir_fd=dir_fd(dirfd, host_path))
     target = target[:bufsiz]
     t.mem.write(buf, target)
     return len(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 
-from linuxuser.syscalls.args import AT_FDCWD, arg64, s32, slong
+from linuxuser.syscalls.args import AT_FDCWD, arg64, dir_fd, s32, slong
 from linuxuser.syscalls.fs import guest_path
 from linuxuser.syscalls.table import syscall
 
@@ -13,18 +13,13 @@ AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS = 0x100, 0x200, 0x200
 RENAME_NOREPLACE = 1
 
 
-def _dir_fd(dirfd: int, path: bytes) -> int | None:
-    fd = s32(dirfd)
-    return None if fd == AT_FDCWD or path.startswith(b"/") else fd
-
-
 @syscall("unlinkat")
 def sys_unlinkat(t, dirfd, path, flags):
     p = guest_path(t, path)
     if s32(flags) & AT_REMOVEDIR:
-        os.rmdir(p, dir_fd=_dir_fd(dirfd, p))
+        os.rmdir(p, dir_fd=dir_fd(dirfd, p))
     else:
-        os.unlink(p, dir_fd=_dir_fd(dirfd, p))
+        os.unlink(p, dir_fd=dir_fd(dirfd, p))
     return 0
 
 
@@ -45,7 +40,7 @@ def sys_renameat2(t, olddirfd, old, newdirfd, new, flags):
         return -errno.EEXIST
     if s32(flags) & ~RENAME_NOREPLACE:
         return -errno.EINVAL
-    os.rename(src, dst, src_dir_fd=_dir_fd(olddirfd, src), dst_dir_fd=_dir_fd(newdirfd, dst))
+    os.rename(src, dst, src_dir_fd=dir_fd(olddirfd, src), dst_dir_fd=dir_fd(newdirfd, dst))
     return 0
 
 
@@ -62,7 +57,7 @@ def sys_rename(t, old, new):
 @syscall("mkdirat")
 def sys_mkdirat(t, dirfd, path, mode):
     p = guest_path(t, path)
-    os.mkdir(p, mode & 0o7777, dir_fd=_dir_fd(dirfd, p))
+    os.mkdir(p, mode & 0o7777, dir_fd=dir_fd(dirfd, p))
     return 0
 
 
@@ -74,7 +69,7 @@ def sys_mkdir(t, path, mode):
 @syscall("symlinkat")
 def sys_symlinkat(t, target, newdirfd, linkpath):
     p = guest_path(t, linkpath)
-    os.symlink(t.mem.read_cstring(target, 4096), p, dir_fd=_dir_fd(newdirfd, p))
+    os.symlink(t.mem.read_cstring(target, 4096), p, dir_fd=dir_fd(newdirfd, p))
     return 0
 
 
@@ -86,7 +81,7 @@ def sys_symlink(t, target, linkpath):
 @syscall("linkat")
 def sys_linkat(t, olddirfd, old, newdirfd, new, flags):
     src, dst = guest_path(t, old), guest_path(t, new)
-    os.link(src, dst, src_dir_fd=_dir_fd(olddirfd, src), dst_dir_fd=_dir_fd(newdirfd, dst),
+    os.link(src, dst, src_dir_fd=dir_fd(olddirfd, src), dst_dir_fd=dir_fd(newdirfd, dst),
             follow_symlinks=bool(s32(flags) & 0x400))          # AT_SYMLINK_FOLLOW
     return 0
 
@@ -99,11 +94,11 @@ def sys_link(t, old, new):
 @syscall("faccessat2")
 def sys_faccessat2(t, dirfd, path, mode, flags):
     p = guest_path(t, path)
-    ok = os.access(p, s32(mode), dir_fd=_dir_fd(dirfd, p),
+    ok = os.access(p, s32(mode), dir_fd=dir_fd(dirfd, p),
                    effective_ids=bool(s32(flags) & AT_EACCESS),
                    follow_symlinks=not s32(flags) & AT_SYMLINK_NOFOLLOW)
     if not ok:
-        os.stat(p, dir_fd=_dir_fd(dirfd, p))                     # ENOENT and friends
+        os.stat(p, dir_fd=dir_fd(dirfd, p))                     # ENOENT and friends
         return -errno.EACCES
     return 0
 
@@ -121,7 +116,7 @@ def sys_access(t, path, mode):
 @syscall("fchmodat")
 def sys_fchmodat(t, dirfd, path, mode):
     p = guest_path(t, path)
-    os.chmod(p, mode & 0o7777, dir_fd=_dir_fd(dirfd, p))
+    os.chmod(p, mode & 0o7777, dir_fd=dir_fd(dirfd, p))
     return 0
 
 
