@@ -53,6 +53,13 @@ def host_mmap(addr: int, size: int, prot: int, flags: int, fd: int = -1, offset:
     return res
 
 
+def shared_file_host_prot(prot: int) -> int:
+    """Host protection of a shared file mapping: it writes through to the file, so
+    the host enforces what the file descriptor allows (writing needs reading on x86)."""
+    host_prot = prot & (PROT_READ | PROT_WRITE)
+    return host_prot | PROT_READ if host_prot else PROT_NONE
+
+
 @dataclass
 class Region:
     """One guest mapping, as /proc/self/maps would show it."""
@@ -204,23 +211,17 @@ class GuestMemory:
         if start % PAGE_SIZE or start < 0 or start + size > self.size or size == 0:
             raise OSError(errno.EINVAL, "bad range")
         with self.lock:
-            if fd < 0:
-                flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
-                if shared:
-                    flags = mmap.MAP_SHARED | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
-                host_prot = PROT_READ | PROT_WRITE
+            if beyond_eof or fd < 0:
+                fd = -1
+                kind = mmap.MAP_SHARED if shared and not beyond_eof else mmap.MAP_PRIVATE
+                flags = kind | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
+                host_prot = PROT_NONE if beyond_eof else PROT_READ | PROT_WRITE
             else:
                 flags = (mmap.MAP_SHARED if shared else mmap.MAP_PRIVATE) | MAP_FIXED
-                host_prot = (prot & (PROT_READ | PROT_WRITE)) if shared else PROT_READ | PROT_WRITE
-                if shared and prot & PROT_WRITE:
-                    host_prot |= PROT_READ
-            # Map into a scratch place first so a failing file mmap leaves the old map.
-            if fd >= 0 and not beyond_eof:
+                host_prot = shared_file_host_prot(prot) if shared else PROT_READ | PROT_WRITE
+                # Map into a scratch place first so a failing file mmap leaves the old map.
                 tmp = host_mmap(0, size, host_prot, flags & ~MAP_FIXED, fd, offset)
                 _libc.munmap(tmp, size)
-            if beyond_eof:
-                fd, host_prot = -1, PROT_NONE
-                flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
             self._engines_unmap(start, start + size)
             self._carve(start, start + size)
             host_mmap(self.base + start, size, host_prot, flags, fd, offset)
@@ -250,9 +251,8 @@ class GuestMemory:
                 raise OSError(errno.ENOMEM, "range not mapped")
             for r in pieces:
                 if r.shared and r.name and not r.beyond_eof:
-                    host_prot = prot & (PROT_READ | PROT_WRITE)
                     lo, hi = max(r.start, start), min(r.end, end)
-                    if _libc.mprotect(self.base + lo, hi - lo, host_prot | (PROT_READ if host_prot else 0)):
+                    if _libc.mprotect(self.base + lo, hi - lo, shared_file_host_prot(prot)):
                         raise OSError(ctypes.get_errno(), "mprotect")
             removed = self._carve(start, end)
             for r in removed:
