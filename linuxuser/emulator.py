@@ -20,15 +20,15 @@ def run_program(options: Options, program: str, argv: list[bytes],
     process.argv = argv
     vcpu = Vcpu(process)
     hwcaps = elf.arch.hwcaps(vcpu.uc)       # before any guest memory is mapped in
-    process.memory.attach(vcpu.uc)
+    vcpu.attach_memory()
     vcpu.tid = process.pid
-    process.vcpus.append(vcpu)
+    process.threads.add(vcpu)
     entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
     elf.arch.set_start_state(vcpu.uc, entry, sp)
     reset_host_signals()
     vcpu.run()
-    process.finish()
-    raise AssertionError("unreachable")
+    # The main guest thread called exit(2) while others run: they end the process.
+    process.wait_for_end()
 
 
 def reset_host_signals() -> None:

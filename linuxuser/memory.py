@@ -3,20 +3,30 @@
 Every guest address `a` lives at host address `base + a` (`GuestMemory.g2h`), so a
 host syscall can be handed guest buffers directly, and every Unicorn engine of the
 process maps the same host pages with `mem_map_ptr`: a store by one guest thread is
-seen by all.  The region list is the truth about what the guest has mapped; each
-attached engine mirrors it exactly.  Guest pointers given to syscalls are checked
-against it (`check`), so no guest can make linuxuser touch memory outside the
-reservation or ignore the guest's own protections.
+seen by all.  The region list is the truth about what the guest has mapped; guest
+pointers given to syscalls are checked against it (`check`), so no guest can make
+linuxuser touch memory outside the reservation or ignore the guest's own protections.
+
+Engines follow the region list through a change log.  An engine is only ever
+changed by the host thread that runs it, at its sync points (`sync`: before it
+runs guest code, after a syscall, and on a fault that a newer map may explain).
+A change that only adds access (a fresh mmap, brk growth, mprotect adding
+read/write) is logged and picked up lazily.  A change that takes access away or
+replaces what was there (munmap, MAP_FIXED over a mapping, mprotect removing a
+permission or adding exec, a cache flush) runs inside an exclusive section: no
+other vCPU runs guest code until it is done, and each applies it before it runs
+guest code again.  (QEMU's MTTCG "safe work", with the work split per vCPU.)
 """
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import errno
 import mmap
 import threading
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 
 from linuxuser.errors import GuestFault
 
@@ -84,17 +94,34 @@ class Region:
         return 0 if self.beyond_eof else self.prot
 
 
+# Engine operations of the change log.
+OP_MAP, OP_UNMAP, OP_PROTECT, OP_FLUSH = "map", "unmap", "protect", "flush"
+# The log keeps at most this many operations that every engine has applied.
+_LOG_TRIM = 256
+
+
 class GuestMemory:
-    """The guest's memory: host reservation, region list, engines that mirror it."""
+    """The guest's memory: host reservation, region list, change log for the engines."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.base = host_mmap(0, size, PROT_NONE,
                               mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
-        self.regions: list[Region] = []
-        self._starts: list[int] = []
-        self.engines: list = []
+        # (starts, regions), replaced as a whole so that readers on other threads
+        # (pointer checks, fault hooks) never see a half-made list.
+        self._index: tuple[list[int], list[Region]] = ([], [])
         self.lock = threading.RLock()
+        # Engine operations in order, as (number of the first, list), replaced as a
+        # whole when trimmed; appended to under `lock`.
+        self._log: tuple[int, list[tuple]] = (0, [])
+        self.generation = 0                   # operations logged so far
+        self._applied: dict[int, int] = {}    # id(engine) -> operations it has applied
+        # Runs a change no vCPU may overlap with guest code (set by the thread registry).
+        self.exclusive: Callable[[], ContextManager] = contextlib.nullcontext
+
+    @property
+    def regions(self) -> list[Region]:
+        return self._index[1]
 
     # -- translation and checks -------------------------------------------------
 
@@ -106,9 +133,10 @@ class GuestMemory:
         return host - self.base
 
     def region_at(self, addr: int) -> Region | None:
-        i = bisect.bisect_right(self._starts, addr) - 1
-        if i >= 0 and addr < self.regions[i].end:
-            return self.regions[i]
+        starts, regions = self._index
+        i = bisect.bisect_right(starts, addr) - 1
+        if i >= 0 and addr < regions[i].end:
+            return regions[i]
         return None
 
     def check(self, addr: int, size: int, prot: int = PROT_READ) -> int:
@@ -153,13 +181,14 @@ class GuestMemory:
 
     # -- the region list --------------------------------------------------------
 
-    def _reindex(self) -> None:
-        self.regions.sort(key=lambda r: r.start)
-        self._starts = [r.start for r in self.regions]
+    def _set_regions(self, regions: list[Region]) -> None:
+        regions.sort(key=lambda r: r.start)
+        self._index = ([r.start for r in regions], regions)
 
     def overlapping(self, start: int, end: int) -> Iterator[Region]:
-        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
-        for r in self.regions[i:]:
+        starts, regions = self._index
+        i = max(bisect.bisect_right(starts, start) - 1, 0)
+        for r in regions[i:]:
             if r.start >= end:
                 break
             if r.end > start:
@@ -168,20 +197,19 @@ class GuestMemory:
     def is_free(self, start: int, end: int) -> bool:
         return start >= 0 and end <= self.size and next(self.overlapping(start, end), None) is None
 
-    def _carve(self, start: int, end: int) -> list[Region]:
-        """Remove [start, end) from the region list; return the removed pieces."""
-        removed, kept = [], []
-        for r in list(self.overlapping(start, end)):
-            self.regions.remove(r)
+    def _split(self, start: int, end: int) -> tuple[list[Region], list[Region]]:
+        """The region list cut at `start` and `end`: (pieces outside, pieces inside)."""
+        hit = list(self.overlapping(start, end))
+        outside = [r for r in self.regions if r not in hit]
+        inside = []
+        for r in hit:
             if r.start < start:
-                kept.append(replace(r, end=start))
+                outside.append(replace(r, end=start))
             if r.end > end:
-                kept.append(replace(r, start=end, offset=r.offset + (end - r.start)))
+                outside.append(replace(r, start=end, offset=r.offset + (end - r.start)))
             lo, hi = max(r.start, start), min(r.end, end)
-            removed.append(replace(r, start=lo, end=hi, offset=r.offset + (lo - r.start)))
-        self.regions.extend(kept)
-        self._reindex()
-        return removed
+            inside.append(replace(r, start=lo, end=hi, offset=r.offset + (lo - r.start)))
+        return outside, inside
 
     def find_free(self, size: int, top: int, bottom: int = 0x10000) -> int | None:
         """Highest page-aligned hole of `size` bytes below `top` (top-down, as Linux)."""
@@ -197,7 +225,7 @@ class GuestMemory:
             return hole_end - size
         return None
 
-    # -- changes (applied to the host and to every attached engine) -------------
+    # -- changes ----------------------------------------------------------------
 
     def map(self, start: int, size: int, prot: int, *, fd: int = -1, offset: int = 0,
             shared: bool = False, name: str = "", device: int = 0, inode: int = 0,
@@ -222,21 +250,23 @@ class GuestMemory:
                 # Map into a scratch place first so a failing file mmap leaves the old map.
                 tmp = host_mmap(0, size, host_prot, flags & ~MAP_FIXED, fd, offset)
                 _libc.munmap(tmp, size)
-            self._engines_unmap(start, start + size)
-            self._carve(start, start + size)
-            host_mmap(self.base + start, size, host_prot, flags, fd, offset)
             region = Region(start, start + size, prot, name, shared, offset, device, inode,
                             beyond_eof)
-            self.regions.append(region)
-            self._reindex()
-            for uc in self.engines:
-                uc.mem_map_ptr(start, size, region.engine_perms, self.base + start)
+            replacing = not self.is_free(start, start + size)
+            with self.exclusive() if replacing else contextlib.nullcontext():
+                self._log_unmap(start, start + size)
+                host_mmap(self.base + start, size, host_prot, flags, fd, offset)
+                self._set_regions(self._split(start, start + size)[0] + [region])
+                self._append((OP_MAP, start, size, region.engine_perms, self.base + start))
 
     def unmap(self, start: int, size: int) -> None:
         size = page_align_up(size)
         with self.lock:
-            self._engines_unmap(start, start + size)
-            if self._carve(start, start + size):
+            if self.is_free(start, start + size):
+                return
+            with self.exclusive():
+                self._log_unmap(start, start + size)
+                self._set_regions(self._split(start, start + size)[0])
                 host_mmap(self.base + start, size, PROT_NONE,
                           mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED)
 
@@ -249,35 +279,75 @@ class GuestMemory:
             covered = sum(min(r.end, end) - max(r.start, start) for r in pieces)
             if covered != size:
                 raise OSError(errno.ENOMEM, "range not mapped")
-            for r in pieces:
-                if r.shared and r.name and not r.beyond_eof:
-                    lo, hi = max(r.start, start), min(r.end, end)
-                    if _libc.mprotect(self.base + lo, hi - lo, shared_file_host_prot(prot)):
-                        raise OSError(ctypes.get_errno(), "mprotect")
-            removed = self._carve(start, end)
-            for r in removed:
-                r.prot = prot
-            self.regions.extend(removed)
-            self._reindex()
-            for uc in self.engines:
-                for r in removed:
-                    uc.mem_protect(r.start, r.size, r.engine_perms)
+            # Taking a permission away, or making code of new bytes, must not race
+            # with guest code running on the old view.
+            exclusive = any(r.prot & ~prot or (prot & PROT_EXEC and not r.prot & PROT_EXEC)
+                            for r in pieces)
+            with self.exclusive() if exclusive else contextlib.nullcontext():
+                for r in pieces:
+                    if r.shared and r.name and not r.beyond_eof:
+                        lo, hi = max(r.start, start), min(r.end, end)
+                        if _libc.mprotect(self.base + lo, hi - lo, shared_file_host_prot(prot)):
+                            raise OSError(ctypes.get_errno(), "mprotect")
+                outside, inside = self._split(start, end)
+                changed = [replace(r, prot=prot) for r in inside]
+                self._set_regions(outside + changed)
+                for r in changed:
+                    self._append((OP_PROTECT, r.start, r.size, r.engine_perms))
+                    if exclusive:
+                        self._append((OP_FLUSH, r.start, r.end))
 
-    def _engines_unmap(self, start: int, end: int) -> None:
-        for r in list(self.overlapping(start, end)):
+    def flush_code(self, start: int, end: int) -> None:
+        """Forget the translated code of [start, end) in every engine (cacheflush)."""
+        with self.lock, self.exclusive():
+            self._append((OP_FLUSH, start, end))
+
+    def _log_unmap(self, start: int, end: int) -> None:
+        for r in self.overlapping(start, end):
             lo, hi = max(r.start, start), min(r.end, end)
-            for uc in self.engines:
-                uc.mem_unmap(lo, hi - lo)
-                uc.ctl_remove_cache(lo, hi)
+            self._append((OP_UNMAP, lo, hi - lo))
+            self._append((OP_FLUSH, lo, hi))
 
-    def attach(self, uc) -> None:
-        """Make engine `uc` see the whole guest memory and follow every change."""
+    def _append(self, op: tuple) -> None:
+        """Log one engine operation (the caller holds `lock`)."""
+        base, ops = self._log
+        ops.append(op)
+        self.generation += 1
+        if len(ops) > 2 * _LOG_TRIM:
+            oldest = min(self._applied.values(), default=self.generation)
+            if oldest - base > _LOG_TRIM:
+                # A new list: a sync reading the old one on another thread is unaffected.
+                self._log = (oldest, ops[oldest - base:])
+
+    # -- engines ----------------------------------------------------------------
+
+    def attach(self, uc) -> int:
+        """Map the whole guest memory into engine `uc`; returns the generation it is at."""
         with self.lock:
             for r in self.regions:
                 uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
-            self.engines.append(uc)
+            self._applied[id(uc)] = self.generation
+            return self.generation
 
     def detach(self, uc) -> None:
         with self.lock:
-            if uc in self.engines:
-                self.engines.remove(uc)
+            self._applied.pop(id(uc), None)
+
+    def sync(self, uc, applied: int) -> int:
+        """Apply to engine `uc` (on its own thread) the operations logged since
+        `applied`; returns the generation it is now at.  Takes no lock: it runs
+        in fault hooks while an exclusive section may hold `lock`."""
+        generation = self.generation          # read first: those operations are logged
+        base, ops = self._log
+        for op in ops[applied - base:generation - base]:
+            kind = op[0]
+            if kind == OP_MAP:
+                uc.mem_map_ptr(op[1], op[2], op[3], op[4])
+            elif kind == OP_UNMAP:
+                uc.mem_unmap(op[1], op[2])
+            elif kind == OP_PROTECT:
+                uc.mem_protect(op[1], op[2], op[3])
+            else:
+                uc.ctl_remove_cache(op[1], op[2])
+        self._applied[id(uc)] = generation
+        return generation

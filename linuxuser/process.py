@@ -1,15 +1,18 @@
 """The emulated process: what all guest threads share, and how it ends."""
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
+from linuxuser.threads import ThreadRegistry
 from linuxuser.translate.arch import Arch
 
 # Signals whose default action dumps core (qemu-user prints a line for these).
@@ -41,6 +44,8 @@ class GuestProcess:
         self.options = options
         self.log = Log(options.log_file)
         self.memory = GuestMemory(arch.address_space_size)
+        self.threads = ThreadRegistry()
+        self.memory.exclusive = self.threads.exclusive_section
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
@@ -52,8 +57,7 @@ class GuestProcess:
         self.sigmask = 0
         self.exit_status: int | None = None
         self.killed_by: int | None = None
-        self.vcpus: list = []
-        self._lock = threading.Lock()
+        self._ending = threading.Lock()
 
     def host_path(self, path: bytes) -> bytes:
         """Where a guest path is on the host: the sysroot first for absolute paths."""
@@ -71,32 +75,22 @@ class GuestProcess:
             return SIG_DFL
         return int.from_bytes(act[:self.arch.word_size], "little")
 
-    def vcpu_by_tid(self, tid: int):
-        for vcpu in self.vcpus:
-            if vcpu.tid == tid:
-                return vcpu
-        return None
-
     # -- ending ---------------------------------------------------------------
 
     def thread_exit(self, vcpu, status: int) -> None:
         """exit(2): end one thread; the last one to go ends the process."""
-        with self._lock:
-            last = all(v is vcpu for v in self.vcpus)
-            if not last:
-                self.vcpus.remove(vcpu)
-        if last:
+        vcpu.exit()
+        if self.threads.remove(vcpu):
             self.exit_group(status)
-        else:
-            vcpu.stop()
 
-    def exit_group(self, status: int) -> None:
-        """End every thread; the process exits with `status`."""
-        with self._lock:
-            if self.exit_status is None:
-                self.exit_status = status & 0xFF
-        for vcpu in list(self.vcpus):
-            vcpu.stop()
+    def exit_group(self, status: int) -> NoReturn:
+        """End every thread at once; the process exits with `status`.
+
+        Guest output needs no flushing (guest writes are host writes), so the
+        host process simply exits: threads in guest code and threads blocked in
+        syscalls end with it, and no host thread outlives the guest.
+        """
+        self._end(status & 0xFF, None)
 
     def deliver_fatal_signal(self, vcpu, sig: int, addr: int | None) -> None:
         """A signal the guest cannot survive here: its default action ends the process.
@@ -108,14 +102,20 @@ class GuestProcess:
             return
         if sig in IGNORED_BY_DEFAULT:
             return
-        with self._lock:
-            if self.exit_status is None:
-                self.killed_by = sig
-                self.exit_status = 128 + sig
-        for other in list(self.vcpus):
-            other.stop()
+        self._end(128 + sig, sig)
 
-    def finish(self) -> None:
+    def _end(self, status: int, killed_by: int | None) -> NoReturn:
+        # The first thread to end the process does it; any other waits to die with it.
+        self._ending.acquire()
+        self.exit_status, self.killed_by = status, killed_by
+        self.finish()
+
+    def wait_for_end(self) -> NoReturn:
+        """The main host thread after the main guest thread exited alone."""
+        while True:
+            threading.Event().wait()
+
+    def finish(self) -> NoReturn:
         """Leave the host process the way the guest ended: exit code or signal."""
         sys.stdout.flush()
         if self.killed_by is not None:
@@ -131,13 +131,21 @@ class GuestProcess:
         os._exit(self.exit_status or 0)
 
 
-def die_by_signal(sig: int) -> None:
-    """Kill the host process with `sig` (no host core file), as qemu-user does."""
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.signal.restype = ctypes.c_void_p
+_libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+
+
+def die_by_signal(sig: int) -> NoReturn:
+    """Kill the host process with `sig` (no host core file), as qemu-user does.
+
+    Any thread may call this: libc's signal(), not Python's (main thread only).
+    """
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ValueError, OSError):
         pass
-    signal.signal(sig, signal.SIG_DFL)
+    _libc.signal(sig, None)                          # SIG_DFL
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
     os.kill(os.getpid(), sig)
     os._exit(128 + sig)

@@ -140,6 +140,8 @@ def _programs() -> dict[str, Program]:
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),
         Program("clock", "clock.c"),
+        Program("threads", "threads.c", libs=("-pthread",)),
+        Program("futex", "futex.c", libs=("-pthread",)),
     ]
     return {p.name: p for p in progs}
 

@@ -70,13 +70,54 @@ def test_find_free_is_top_down_and_skips_regions(mem):
 def test_engines_see_the_same_memory_and_follow_changes(mem):
     uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
     mem.map(0x10000, 2 * PAGE_SIZE, R | W)
-    mem.attach(uc)
+    gen = mem.attach(uc)
     mem.write(0x10010, b"shared")
     assert bytes(uc.mem_read(0x10010, 6)) == b"shared"
-    mem.map(0x20000, PAGE_SIZE, R | W)          # after attach: mapped in the engine too
+    mem.map(0x20000, PAGE_SIZE, R | W)          # after attach: logged for the engine
+    with pytest.raises(UcError):
+        uc.mem_read(0x20000, 1)                 # ... which applies it at its next sync
+    gen = mem.sync(uc, gen)
     uc.mem_write(0x20000, b"back")
     assert mem.read(0x20000, 4) == b"back"
     mem.unmap(0x10000, PAGE_SIZE)
+    mem.protect(0x20000, PAGE_SIZE, R)
+    assert mem.sync(uc, gen) == mem.generation
     with pytest.raises(UcError):
         uc.mem_read(0x10000, 1)
-    assert [(a, b + 1) for a, b, _ in uc.mem_regions()] == [(0x11000, 0x12000), (0x20000, 0x21000)]
+    assert [(a, b + 1, p) for a, b, p in uc.mem_regions()] == [(0x11000, 0x12000, R | W),
+                                                               (0x20000, 0x21000, R)]
+
+
+def test_change_log_is_trimmed_once_every_engine_has_applied_it(mem):
+    uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+    gen = mem.attach(uc)
+    for i in range(1000):
+        mem.map(0x10000, PAGE_SIZE, R | W)
+        mem.protect(0x10000, PAGE_SIZE, R)
+        gen = mem.sync(uc, gen)
+    base, ops = mem._log
+    assert len(ops) <= 600 and base + len(ops) == mem.generation
+    assert [(a, b + 1, p) for a, b, p in uc.mem_regions()] == [(0x10000, 0x11000, R)]
+
+
+def test_a_map_change_that_removes_access_runs_exclusive(mem):
+    """Adding access is picked up lazily; taking it away needs every vCPU stopped."""
+    entered = []
+    from contextlib import contextmanager
+
+    @contextmanager
+    def exclusive():
+        entered.append(True)
+        yield
+    mem.exclusive = exclusive
+    mem.map(0x10000, 2 * PAGE_SIZE, R | W)
+    mem.protect(0x10000, PAGE_SIZE, R | W)
+    mem.map(0x20000, PAGE_SIZE, R)
+    mem.protect(0x20000, PAGE_SIZE, R | W)
+    assert entered == []
+    mem.protect(0x10000, PAGE_SIZE, R)           # write taken away
+    mem.protect(0x10000, PAGE_SIZE, R | X)       # new code
+    mem.map(0x11000, PAGE_SIZE, R)               # replaces a mapping
+    mem.unmap(0x20000, PAGE_SIZE)
+    mem.unmap(0x30000, PAGE_SIZE)                # nothing there: nothing to do
+    assert len(entered) == 4

@@ -39,3 +39,18 @@ def call(name: str, *args) -> int:
         err = ctypes.get_errno()
         raise OSError(err, _errno.errorcode.get(err, "error"))
     return res
+
+
+SYS_futex = 202                                  # x86-64 host
+_futex_syscall = libc["syscall"]                 # an object of its own: its own prototype
+_futex_syscall.restype = ctypes.c_long
+_futex_syscall.argtypes = [ctypes.c_long, _vp, _c_int, _c_uint, _vp, _vp, _c_uint]
+
+
+def futex(word: int, op: int, val: int, timeout_or_val2, word2: int, val3: int) -> int:
+    """futex(2) on host addresses (releases the GIL while it waits)."""
+    res = _futex_syscall(SYS_futex, word, op, val, timeout_or_val2, word2 or None, val3)
+    if res == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, _errno.errorcode.get(err, "error"))
+    return res

@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 
-from linuxuser.memory import PAGE_SIZE, page_align_up
+from linuxuser.memory import PAGE_SIZE, PROT_READ, page_align_up
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.table import syscall
 
@@ -149,3 +149,13 @@ def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
         ctypes.memmove(mem.g2h(dest), mem.g2h(old_addr), old_size)
         mem.unmap(old_addr, old_size)
         return dest
+
+
+@syscall("cacheflush")
+def sys_cacheflush(t, start, end, flags):
+    """ARM: code was written at [start, end): every engine retranslates it."""
+    if end < start:
+        return -errno.EINVAL
+    t.mem.check(start, end - start, PROT_READ)
+    t.mem.flush_code(start & ~(PAGE_SIZE - 1), page_align_up(end))
+    return 0

@@ -1,4 +1,4 @@
-"""Process and thread information, limits, TLS, exit."""
+"""Process information, limits, TLS, exit_group."""
 from __future__ import annotations
 
 import ctypes
@@ -18,12 +18,6 @@ RLIM_INFINITY = (1 << 64) - 1
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
 
 
-@syscall("exit")
-def sys_exit(t, status):
-    t.process.thread_exit(t, status & 0xFF)
-    return NO_RESULT
-
-
 @syscall("exit_group")
 def sys_exit_group(t, status):
     t.process.exit_group(status & 0xFF)
@@ -38,11 +32,6 @@ def sys_getpid(t):
 @syscall("getppid")
 def sys_getppid(t):
     return os.getppid()
-
-
-@syscall("gettid")
-def sys_gettid(t):
-    return t.tid
 
 
 def _uid16(value: int) -> int:
@@ -89,18 +78,6 @@ def sys_getresuid(t, ruid, euid, suid):
 @syscall("getresgid")
 def sys_getresgid(t, rgid, egid, sgid):
     return _put_ids(t, os.getresgid(), (rgid, egid, sgid), 4 if t.arch.bits == 64 else 2)
-
-
-@syscall("set_tid_address")
-def sys_set_tid_address(t, tidptr):
-    t.clear_child_tid = tidptr
-    return t.tid
-
-
-@syscall("set_robust_list")
-def sys_set_robust_list(t, head, length):
-    t.robust_list = (head, length)
-    return 0
 
 
 @syscall("uname")
@@ -173,18 +150,7 @@ def sys_arch_prctl(t, code, addr):
 @syscall("set_thread_area")
 def sys_set_thread_area(t, u_info):
     """i386: install a TLS descriptor in this thread's GDT (entries 12..14)."""
-    from linuxuser.translate.x86 import TLS_ENTRIES, TLS_ENTRY_MIN, user_desc_to_descriptor
-    entry, base, limit, flags = struct.unpack("<IIII", t.mem.read(u_info, 16))
-    if entry == 0xFFFFFFFF:
-        free = [e for e in range(TLS_ENTRY_MIN, TLS_ENTRY_MIN + TLS_ENTRIES)
-                if t.arch.tls_entry_free(t.uc, e)]
-        if not free:
-            return -errno.ESRCH
-        entry = free[0]
-        t.mem.write(u_info, struct.pack("<I", entry))
-    if not TLS_ENTRY_MIN <= entry < TLS_ENTRY_MIN + TLS_ENTRIES:
-        return -errno.EINVAL
-    t.arch.write_tls_entry(t.uc, entry, user_desc_to_descriptor(base, limit, flags))
+    t.arch.set_thread_area(t.uc, t.mem, u_info, can_allocate=True)
     return 0
 
 

@@ -8,6 +8,7 @@ import os
 import signal as host_signal
 
 from linuxuser.process import SIG_DFL, SIG_IGN
+from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.table import syscall
 
@@ -100,13 +101,19 @@ def sys_kill(t, pid, sig):
 
 @syscall("tgkill")
 def sys_tgkill(t, tgid, tid, sig):
-    if s32(tgid) != t.process.pid or t.process.vcpu_by_tid(s32(tid)) is None:
+    if s32(tgid) != t.process.pid or t.process.threads.by_tid(s32(tid)) is None:
         return -errno.ESRCH
     return _signal_self(t, s32(sig))
 
 
 @syscall("tkill")
 def sys_tkill(t, tid, sig):
-    if t.process.vcpu_by_tid(s32(tid)) is None:
+    if t.process.threads.by_tid(s32(tid)) is None:
         return -errno.ESRCH
     return _signal_self(t, s32(sig))
+
+
+@syscall("pause")
+def sys_pause(t):
+    """Sleep until a signal arrives (in the host: ctypes releases the GIL)."""
+    return host.call("pause")

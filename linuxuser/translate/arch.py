@@ -61,6 +61,11 @@ class Arch:
     # Fault interrupts (Unicorn intno) and the guest signal they raise.
     fault_signals: dict[int, int] = {}
     syscall_intno: int | None = None   # interrupt that is a syscall (svc, int 0x80)
+    # Inside the syscall hook the PC is this many bytes short of the next instruction
+    # (x86-64's UC_HOOK_INSN sees the `syscall` itself); a new thread starts after it.
+    syscall_pc_lag: int = 0
+    # clone(2)'s argument order: most arches use the kernel's CLONE_BACKWARDS.
+    clone_args: tuple[str, ...] = ("flags", "stack", "parent_tid", "tls", "child_tid")
 
     @property
     def word_size(self) -> int:
@@ -79,9 +84,15 @@ class Arch:
     def ulong_fmt(self) -> str:
         return "Q" if self.bits == 64 else "I"
 
-    def new_engine(self) -> Uc:
-        """A fresh engine in the state a user-mode process expects (FP/SIMD on)."""
+    def new_engine(self, translation_buffer: int | None = None) -> Uc:
+        """A fresh engine in the state a user-mode process expects (FP/SIMD on).
+
+        `translation_buffer` sizes its translated-code cache (Unicorn reserves
+        1 GiB by default; threads get less so that many of them fit).
+        """
         uc = Uc(self.uc_arch, self.uc_mode)
+        if translation_buffer is not None:
+            uc.ctl_set_tcg_buffer_size(translation_buffer)
         if self.cpu_model is not None:
             uc.ctl_set_cpu_model(self.cpu_model)
         self.enable_fpu(uc)
@@ -110,6 +121,10 @@ class Arch:
 
     def set_tls(self, uc: Uc, value: int) -> None:
         raise NotImplementedError
+
+    def set_clone_tls(self, uc: Uc, memory, tls: int) -> None:
+        """CLONE_SETTLS: give the new thread's engine its thread pointer."""
+        self.set_tls(uc, tls)
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""

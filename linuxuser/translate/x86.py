@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import signal
 import struct
 
@@ -54,6 +55,8 @@ class X86_64Arch(_X86Arch):
     address_space_size = 1 << 46
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
+    syscall_pc_lag = 2                      # the hook sees RIP at `syscall` (0f 05)
+    clone_args = ("flags", "stack", "parent_tid", "child_tid", "tls")
 
     def hook_syscalls(self, uc: Uc, on_syscall) -> None:
         uc.hook_add(UC_HOOK_INSN, lambda uc, _data: on_syscall(), None, 1, 0,
@@ -125,8 +128,8 @@ class I386Arch(_X86Arch):
     stack_top = 0xFFFDE000
     pie_base = 0x56555000
 
-    def new_engine(self) -> Uc:
-        uc = super().new_engine()
+    def new_engine(self, translation_buffer: int | None = None) -> Uc:
+        uc = super().new_engine(translation_buffer)
         gdt = host_mmap(0, PAGE_SIZE, 3, 0x22)       # PROT_READ|WRITE, MAP_PRIVATE|ANON
         uc.mem_map_ptr(GDT_ADDR, PAGE_SIZE, 3, gdt)
         uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDR, PAGE_SIZE - 1, 0))
@@ -146,11 +149,26 @@ class I386Arch(_X86Arch):
         super().set_start_state(uc, entry, sp)
         uc.reg_write(X.UC_X86_REG_EDX, 0)       # rtld_fini: none
 
-    def write_tls_entry(self, uc: Uc, entry: int, descriptor: bytes) -> None:
-        ctypes.memmove(uc.gdt_host + 8 * entry, descriptor, 8)
+    def set_thread_area(self, uc: Uc, memory, u_info: int, can_allocate: bool) -> None:
+        """Install the TLS descriptor of guest struct user_desc `u_info` in this
+        engine's GDT (set_thread_area(2); clone's CLONE_SETTLS cannot allocate)."""
+        entry, base, limit, flags = struct.unpack("<IIII", memory.read(u_info, 16))
+        if entry == 0xFFFFFFFF and can_allocate:
+            free = [e for e in range(TLS_ENTRY_MIN, TLS_ENTRY_MIN + TLS_ENTRIES)
+                    if ctypes.string_at(uc.gdt_host + 8 * e, 8) == bytes(8)]
+            if not free:
+                raise OSError(errno.ESRCH, "no free TLS entry")
+            entry = free[0]
+            memory.write(u_info, struct.pack("<I", entry))
+        if not TLS_ENTRY_MIN <= entry < TLS_ENTRY_MIN + TLS_ENTRIES:
+            raise OSError(errno.EINVAL, "bad TLS entry")
+        ctypes.memmove(uc.gdt_host + 8 * entry, user_desc_to_descriptor(base, limit, flags), 8)
 
-    def tls_entry_free(self, uc: Uc, entry: int) -> bool:
-        return ctypes.string_at(uc.gdt_host + 8 * entry, 8) == bytes(8)
+    def set_clone_tls(self, uc: Uc, memory, tls: int) -> None:
+        self.set_thread_area(uc, memory, tls, can_allocate=False)
+        # The kernel reloads the new thread's segments from its GDT: %gs's cached
+        # base must come from the new descriptor.
+        uc.reg_write(X.UC_X86_REG_GS, uc.reg_read(X.UC_X86_REG_GS))
 
     def get_tls(self, uc: Uc) -> int:
         return 0

@@ -1,0 +1,113 @@
+"""The thread registry: guest threads (TID -> vCPU), their host threads, and
+exclusive sections.
+
+Each guest thread is a host thread running its own Unicorn engine; guest TIDs
+are the host TIDs of those threads (so futex PI words, /proc/self/task and
+sched_setaffinity mean the same thing to guest and host).
+
+An exclusive section (QEMU's "start_exclusive") is a stretch during which no
+vCPU runs guest code: the thread that opens it asks every vCPU that is in guest
+code to leave `emu_start` (`emu_stop` from another thread), and waits until each
+has; vCPUs in a syscall (blocked in futex, read(), nanosleep...) are not waited
+for.  Before running guest code again, each vCPU waits for the section to end and
+then brings its own engine up to date (`Vcpu.resume_guest`).
+
+The handshake relies on the GIL making each attribute read and write atomic and
+sequentially consistent: a vCPU sets `in_guest` before reading
+`exclusive_active`, the opener sets `exclusive_active` before reading `in_guest`,
+so at least one of them sees the other.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING, Callable, Iterator
+
+if TYPE_CHECKING:
+    from linuxuser.translate.vcpu import Vcpu
+
+# How often the opener of an exclusive section repeats its emu_stop requests:
+# a request made just before a vCPU enters emu_start is lost (emu_start clears it).
+_STOP_RETRY_SECONDS = 0.001
+
+
+class ThreadRegistry:
+    """The guest threads of one process."""
+
+    def __init__(self) -> None:
+        self.vcpus: list[Vcpu] = []
+        self.cond = threading.Condition(threading.Lock())
+        self.exclusive_active = False
+        self._local = threading.local()
+
+    # -- registry ---------------------------------------------------------------
+
+    def add(self, vcpu: Vcpu) -> None:
+        with self.cond:
+            self.vcpus = self.vcpus + [vcpu]
+
+    def remove(self, vcpu: Vcpu) -> bool:
+        """Forget `vcpu`; True if it was the last thread of the process."""
+        with self.cond:
+            self.vcpus = [v for v in self.vcpus if v is not vcpu]
+            self.cond.notify_all()
+            return not self.vcpus
+
+    def by_tid(self, tid: int) -> Vcpu | None:
+        for vcpu in self.vcpus:
+            if vcpu.tid == tid:
+                return vcpu
+        return None
+
+    @property
+    def current(self) -> Vcpu | None:
+        """The vCPU of the calling host thread (None outside guest threads)."""
+        return getattr(self._local, "vcpu", None)
+
+    def bind_current(self, vcpu: Vcpu) -> None:
+        self._local.vcpu = vcpu
+
+    # -- exclusive sections -----------------------------------------------------
+
+    @contextlib.contextmanager
+    def exclusive_section(self) -> Iterator[None]:
+        """No vCPU but the caller's runs guest code inside the `with` block."""
+        me = self.current
+        with self.cond:
+            while self.exclusive_active:
+                self.cond.wait()
+            self.exclusive_active = True
+            while True:
+                running = [v for v in self.vcpus if v.in_guest and v is not me]
+                if not running:
+                    break
+                for vcpu in running:
+                    vcpu.uc.emu_stop()
+                self.cond.wait(_STOP_RETRY_SECONDS)
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.exclusive_active = False
+                self.cond.notify_all()
+
+    def wait_exclusive_end(self, vcpu: Vcpu) -> None:
+        """Called by `vcpu` about to run guest code while a section is open."""
+        with self.cond:
+            while self.exclusive_active:
+                vcpu.in_guest = False
+                self.cond.notify_all()
+                self.cond.wait()
+            vcpu.in_guest = True
+
+    def left_guest(self) -> None:
+        """A vCPU stopped running guest code while a section waits for it."""
+        with self.cond:
+            self.cond.notify_all()
+
+
+def start_host_thread(name: str, target: Callable[[], None]) -> threading.Thread:
+    """A daemon host thread: linuxuser ends with the guest, never waits for one."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
