@@ -5,3 +5,8 @@ per guest thread.  See README.md for use and ../shared/DESIGN.md for the map.
 """
 
 __version__ = "0.1.0"
+
+# Before anything imports unicorn: its library is chosen when it is imported.
+from linuxuser.atomics import load_engine as _load_engine  # noqa: E402
+
+_load_engine()

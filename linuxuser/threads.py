@@ -19,9 +19,11 @@ so at least one of them sees the other.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Callable, Iterator
+import time
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from linuxuser.translate.vcpu import Vcpu
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 # How often the opener of an exclusive section repeats its emu_stop requests:
 # a request made just before a vCPU enters emu_start is lost (emu_start clears it).
 _STOP_RETRY_SECONDS = 0.001
+# How long a guest thread keeps the guest CPU when threads take turns.
+TIME_SLICE_SECONDS = 0.005
 
 
 class ThreadRegistry:
@@ -39,6 +43,17 @@ class ThreadRegistry:
         self.cond = threading.Condition(threading.Lock())
         self.exclusive_active = False
         self._local = threading.local()
+        # Set when guest threads must take turns (no parallel engine): see
+        # linuxuser.atomics.  None while there is one thread, or in parallel.
+        self.baton: GuestCpuBaton | None = None
+
+    def take_turns(self) -> None:
+        """From now on one guest thread at a time runs guest code (call while no
+        vCPU runs guest code, e.g. from the syscall that makes the second thread)."""
+        if self.baton is None:
+            self.baton = GuestCpuBaton()
+            threading.Thread(target=self.baton.preempt, name="guest-cpu-preempter",
+                             daemon=True).start()
 
     # -- registry ---------------------------------------------------------------
 
@@ -106,8 +121,41 @@ class ThreadRegistry:
             self.cond.notify_all()
 
 
-def start_host_thread(name: str, target: Callable[[], None]) -> threading.Thread:
-    """A daemon host thread: linuxuser ends with the guest, never waits for one."""
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
+class GuestCpuBaton:
+    """One guest CPU shared by turns, first come first served (QEMU's
+    single-threaded TCG): with Unicorn's own atomics, which are only atomic when
+    nothing else runs, this keeps guest atomics exact."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: collections.deque = collections.deque()
+        self.holder: Vcpu | None = None
+
+    def acquire(self, vcpu: Vcpu) -> None:
+        with self._lock:
+            if self.holder is None and not self._queue:
+                self.holder = vcpu
+                return
+            turn = threading.Event()
+            self._queue.append((vcpu, turn))
+        turn.wait()
+
+    def release(self, vcpu: Vcpu) -> None:
+        with self._lock:
+            if self.holder is not vcpu:
+                return
+            if self._queue:
+                self.holder, turn = self._queue.popleft()
+                turn.set()
+            else:
+                self.holder = None
+
+    def preempt(self) -> None:
+        """Forever: stop a thread that has had the CPU for a whole slice while others wait."""
+        last = None
+        while True:
+            time.sleep(TIME_SLICE_SECONDS)
+            holder = self.holder
+            if holder is not None and holder is last and self._queue:
+                holder.uc.emu_stop()
+            last = holder

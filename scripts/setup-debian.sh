@@ -32,9 +32,10 @@ PACKAGES=(
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-i686-linux-gnu libc6-dev-i386-cross
     qemu-user
+    cmake patch
 )
 COMMANDS=(
-    make gcc
+    make gcc cmake patch
     arm-linux-gnueabihf-gcc aarch64-linux-gnu-gcc i686-linux-gnu-gcc
     qemu-arm qemu-aarch64 qemu-i386 qemu-x86_64
 )
@@ -144,4 +145,16 @@ else
     "$PYTHON" -c 'import pytest' >/dev/null 2>&1 || pip_install pytest
     mkdir -p "$(dirname "$STAMP")"
     packaging_hash >"$STAMP"
+fi
+
+# ---------------------------------------------------------------- engine
+
+# linuxuser's Unicorn (PyPI's 2.1.4 sources with linuxuser/atomics' patch):
+# guest threads in parallel with exact atomics.  pip install builds it too;
+# this makes sure, and is quick when it is up to date.
+if "$PYTHON" linuxuser/atomics/engine.py --quiet; then
+    log "parallel engine up to date"
+else
+    log "building the parallel engine failed" >&2
+    exit 1
 fi

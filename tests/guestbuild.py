@@ -142,6 +142,8 @@ def _programs() -> dict[str, Program]:
         Program("clock", "clock.c"),
         Program("threads", "threads.c", libs=("-pthread",)),
         Program("futex", "futex.c", libs=("-pthread",)),
+        Program("atomics", "atomics.c", libs=("-pthread",),
+                arch_flags={"x86_64": ("-mcx16",)}),
     ]
     return {p.name: p for p in progs}
 

@@ -14,6 +14,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
+from linuxuser.atomics import ENGINE_VARIABLE, parallel_atomics
 from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
@@ -88,6 +89,12 @@ def do_clone(t, req: CloneRequest) -> int:
 def start_thread(parent: Vcpu, req: CloneRequest) -> int:
     """A new guest thread on a new host thread; returns its TID."""
     process, arch = parent.process, parent.arch
+    if not parallel_atomics():
+        if os.environ.get(ENGINE_VARIABLE) != "stock":
+            process.log.once("take-turns", "linuxuser: the parallel engine is not built "
+                             "(make setup): guest threads take turns on one CPU and "
+                             "their results are not guaranteed")
+        process.threads.take_turns()
     child = Vcpu(process, arch.new_engine(THREAD_TRANSLATION_BUFFER))
     arch.copy_engine_state(parent.uc, child.uc)
     uc = child.uc
@@ -110,7 +117,7 @@ def start_thread(parent: Vcpu, req: CloneRequest) -> int:
         started.set()
         go.wait()
         if req.flags & CLONE_CHILD_SETTID:
-            _put_tid(child, req.child_tid)
+            _put_tid(child, req.child_tid, child.tid)
         child.run()
         process.memory.detach(child.uc)
 
@@ -118,14 +125,15 @@ def start_thread(parent: Vcpu, req: CloneRequest) -> int:
     started.wait()
     process.threads.add(child)
     if req.flags & CLONE_PARENT_SETTID:
-        _put_tid(parent, req.parent_tid)
+        _put_tid(parent, req.parent_tid, child.tid)
     go.set()
     return child.tid
 
 
-def _put_tid(t: Vcpu, addr: int) -> None:
+def _put_tid(t: Vcpu, addr: int, tid: int) -> None:
+    """Store the new thread's TID for CLONE_PARENT_SETTID / CLONE_CHILD_SETTID."""
     try:
-        t.mem.write(addr, struct.pack("<i", t.tid))
+        t.mem.write(addr, struct.pack("<i", tid))
     except Exception:            # noqa: BLE001 - a bad pointer is the guest's problem
         pass
 

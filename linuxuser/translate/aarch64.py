@@ -9,7 +9,7 @@ from unicorn import arm64_const as A
 from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_AARCH64, Arch, SyscallAbi, register
 
 HWCAP_FP, HWCAP_ASIMD, HWCAP_AES, HWCAP_PMULL = 1, 2, 8, 16
-HWCAP_SHA1, HWCAP_SHA2, HWCAP_CRC32 = 32, 64, 128
+HWCAP_SHA1, HWCAP_SHA2, HWCAP_CRC32, HWCAP_ATOMICS = 32, 64, 128, 256
 
 EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
 
@@ -19,7 +19,7 @@ class Aarch64Arch(Arch):
     elf_machine = EM_AARCH64
     bits = 64
     uc_arch, uc_mode = UC_ARCH_ARM64, UC_MODE_ARM
-    cpu_model = A.UC_CPU_ARM64_A72
+    cpu_model = A.UC_CPU_ARM64_MAX
     pc_reg, sp_reg = A.UC_ARM64_REG_PC, A.UC_ARM64_REG_SP
     syscall_abi = SyscallAbi(A.UC_ARM64_REG_X8,
                              (A.UC_ARM64_REG_X0, A.UC_ARM64_REG_X1, A.UC_ARM64_REG_X2,
@@ -51,10 +51,12 @@ class Aarch64Arch(Arch):
         return uc.reg_read(A.UC_ARM64_REG_TPIDR_EL0)
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
-        # Cortex-A72 (ARMv8.0 with crypto and CRC32).  No HWCAP_ATOMICS: LSE
-        # instructions are not executed atomically yet, so glibc uses LL/SC.
+        # ARMv8.0 with crypto and CRC32 (a Cortex-A72), plus the ARMv8.1 LSE
+        # atomics: the engine ("max") executes every instruction of these sets,
+        # and its atomics, LL/SC and LSE alike, are host atomics
+        # (linuxuser.atomics), so glibc's outline atomics may pick LSE.
         return (HWCAP_FP | HWCAP_ASIMD | HWCAP_AES | HWCAP_PMULL | HWCAP_SHA1
-                | HWCAP_SHA2 | HWCAP_CRC32), 0
+                | HWCAP_SHA2 | HWCAP_CRC32 | HWCAP_ATOMICS), 0
 
 
 AARCH64 = register(Aarch64Arch())

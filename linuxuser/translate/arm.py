@@ -54,7 +54,7 @@ class ArmArch(Arch):
     elf_machine = EM_ARM
     bits = 32
     uc_arch, uc_mode = UC_ARCH_ARM, UC_MODE_ARM
-    cpu_model = A.UC_CPU_ARM_CORTEX_A15
+    cpu_model = A.UC_CPU_ARM_MAX
     pc_reg, sp_reg = A.UC_ARM_REG_PC, A.UC_ARM_REG_SP
     syscall_abi = SyscallAbi(A.UC_ARM_REG_R7,
                              (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2,
@@ -100,6 +100,8 @@ class ArmArch(Arch):
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         # What a Cortex-A15 executes (ARMv7VE); AT_HWCAP2 (crypto, crc32) is empty.
+        # The engine is QEMU's "max" CPU (a superset: ARMv8's AArch32 ldaex/stlex
+        # family too), as qemu-arm's default.
         hwcap = (HWCAP_SWP | HWCAP_HALF | HWCAP_THUMB | HWCAP_FAST_MULT | HWCAP_VFP
                  | HWCAP_EDSP | HWCAP_NEON | HWCAP_VFPv3 | HWCAP_TLS | HWCAP_VFPv4
                  | HWCAP_IDIVA | HWCAP_IDIVT | HWCAP_VFPD32 | HWCAP_LPAE)

@@ -91,7 +91,11 @@ class Vcpu:
     # -- guest code on and off ---------------------------------------------------
 
     def resume_guest(self) -> None:
-        """About to run guest code: wait out an exclusive section, apply map changes."""
+        """About to run guest code: wait for the guest CPU if threads take turns,
+        wait out an exclusive section, apply map changes."""
+        baton = self.threads.baton
+        if baton is not None:
+            baton.acquire(self)
         self.in_guest = True
         if self.threads.exclusive_active:
             self.threads.wait_exclusive_end(self)
@@ -100,6 +104,9 @@ class Vcpu:
 
     def leave_guest(self) -> None:
         self.in_guest = False
+        baton = self.threads.baton
+        if baton is not None:
+            baton.release(self)
         if self.threads.exclusive_active:
             self.threads.left_guest()
 

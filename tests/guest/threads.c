@@ -49,6 +49,20 @@ static void *tls_thread(void *arg)
     return (void *)(id * id);
 }
 
+/* glibc keeps each thread's TID (CLONE_PARENT_SETTID) and compares it with the
+   write lock owner's: a wrong TID makes a reader think it holds the lock. */
+static pthread_rwlock_t owner_lock = PTHREAD_RWLOCK_INITIALIZER;
+static void *try_read_thread(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 10 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+    int r = pthread_rwlock_timedrdlock(&owner_lock, &ts);
+    return (void *)(long)r;
+}
+
 static volatile int detached_done;
 static void *detached_thread(void *arg) { (void)arg; detached_done = 1; return NULL; }
 
@@ -62,6 +76,13 @@ static int test_basic(void)
         printf("thread %ld returned %ld\n", i, (long)ret);
     }
     printf("main tls_value %d\n", tls_value);
+    pthread_t reader;
+    void *tried;
+    CHECK(pthread_rwlock_wrlock(&owner_lock));
+    CHECK(pthread_create(&reader, NULL, try_read_thread, NULL));
+    CHECK(pthread_join(reader, &tried));
+    CHECK(pthread_rwlock_unlock(&owner_lock));
+    printf("read lock while main writes: %s\n", (long)tried == ETIMEDOUT ? "ETIMEDOUT" : strerror((int)(long)tried));
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
