@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
                      UC_ERR_READ_UNALIGNED,
-                     UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, Uc,
+                     UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
+                     UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
+
+from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE
 
 from linuxuser.translate.regs import FastRegisters
 
@@ -26,6 +29,8 @@ _UC_ERROR_SIGNALS = {
     UC_ERR_WRITE_UNALIGNED: signal.SIGBUS,
     UC_ERR_FETCH_UNALIGNED: signal.SIGBUS,
 }
+# The permission a TLB fill asks for (Unicorn's access type -> PROT_* bit).
+_ACCESS_PROT = {UC_MEM_READ: PROT_READ, UC_MEM_WRITE: PROT_WRITE, UC_MEM_FETCH: PROT_EXEC}
 
 
 class Vcpu:
@@ -47,7 +52,7 @@ class Vcpu:
         self._syscalls = process.syscalls
         self.arch.hook_syscalls(self.uc, self._on_syscall)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
-        self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access)
+        self._hook_memory_access()
 
     # -- hooks (run on this thread, inside emu_start) --------------------------
 
@@ -59,6 +64,46 @@ class Vcpu:
             self._syscalls.dispatch(self)
         else:
             self.raise_signal(self.arch.fault_signal(intno), None)
+
+    def _hook_memory_access(self) -> None:
+        """Page permissions come from the region list, once per page (see _on_tlb_fill).
+
+        No UC_HOOK_MEM_INVALID hook may cover guest memory: Unicorn 2.1.4 keeps
+        every store to a page such a hook covers on its slow path (notdirty_write),
+        which made guest code ~3x slower.  Outside the guest's address space (a
+        64-bit guest's kernel addresses, i386's GDT page) there is no guest data,
+        so a hook there costs nothing and tells the fault address.
+        """
+        space_end = self.arch.address_space_size - 1
+        self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
+        if space_end < self.arch.word_mask:
+            self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
+                             space_end + 1, self.arch.word_mask)
+
+    def _on_tlb_fill(self, uc: Uc, page: int, access: int, entry, _data) -> bool:
+        """Unicorn's TLB misses `page` (UC_TLB_VIRTUAL): give it the region's permissions.
+
+        A page gets exactly its guest permissions, so a data page is not executable
+        and Unicorn lets stores to it take the fast path.  A data access the page
+        does not allow is a fault: note the signal and refuse, and `emu_start`
+        stops at the faulting instruction (the address noted is the page's start).
+        Instruction fetches are not refused here: Unicorn also looks code pages up
+        where nothing executes (ctl_remove_cache, TB lookups, exception entry), and
+        it refuses by itself to translate code from a page that is unmapped or not
+        executable (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
+        """
+        region = self.mem.region_at(page)
+        perms = region.engine_perms if region is not None else 0
+        if access == UC_MEM_FETCH:
+            perms |= PROT_EXEC
+        elif not perms & _ACCESS_PROT.get(access, 0):
+            if self.pending_signal is None:     # else a signal raised first is on its way
+                beyond_eof = region is not None and region.beyond_eof
+                self.pending_signal = (signal.SIGBUS if beyond_eof else signal.SIGSEGV, page)
+            return False
+        entry.paddr = page
+        entry.perms = perms
+        return True
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
