@@ -74,6 +74,7 @@ class Workload:
 WORKLOADS = (
     Workload("compute", "compute: FNV-1a hash, 128 MiB", "compute", ("hash",)),
     Workload("compute", "compute: qsort 1M ints", "compute", ("sort",)),
+    Workload("compute", "compute: 8M random loads in 64 MiB", "compute", ("random",)),
     Workload("syscall", "syscall: getppid round trip", "syscall", (), (("call", "us"),)),
     Workload("fileio", "file I/O: 64 MiB", "fileio", ("{tmp}",), (("write", "s"), ("read", "s"))),
     Workload("atomics", "atomics: uncontended", "atomics", ("uncontended",),

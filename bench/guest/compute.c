@@ -4,6 +4,8 @@
  *                          multiplies: the load/store path of the emulator)
  *   compute sort [scale]   qsort of 1M ints (calls through a function pointer,
  *                          branches, loads and stores)
+ *   compute random [scale] 8M loads at random places in 64 MiB (the emulator's
+ *                          TLB: every load is likely on another page)
  */
 #include <stdint.h>
 #include <string.h>
@@ -68,8 +70,26 @@ int main(int argc, char **argv)
         bench_report("time", t, "s");
         printf("CHECK %08x\n", h);
         free(a);
+    } else if (strcmp(mode, "random") == 0) {
+        size_t n = (64u << 20) / sizeof(uint32_t);
+        long loads = (long)(8000000 * scale);
+        uint32_t *a = malloc(n * sizeof *a);
+        if (a == NULL) {
+            perror("malloc");
+            return 1;
+        }
+        for (size_t i = 0; i < n; i++)
+            a[i] = (uint32_t)i * 2654435761u;
+        double t0 = bench_now();
+        uint32_t h = 0;
+        for (long i = 0; i < loads; i++)
+            h += a[xorshift32(&seed) % n];
+        double t = bench_now() - t0;
+        bench_report("time", t, "s");
+        printf("CHECK %08x\n", h);
+        free(a);
     } else {
-        fprintf(stderr, "compute: unknown mode %s (hash, sort)\n", mode);
+        fprintf(stderr, "compute: unknown mode %s (hash, sort, random)\n", mode);
         return 2;
     }
     return 0;

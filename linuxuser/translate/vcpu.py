@@ -9,8 +9,8 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
-from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
-                     UC_ERR_READ_UNALIGNED,
+from unicorn import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_EXCEPTION,
+                     UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNALIGNED,
                      UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
@@ -29,6 +29,9 @@ _UC_ERROR_SIGNALS = {
     UC_ERR_WRITE_UNALIGNED: signal.SIGBUS,
     UC_ERR_FETCH_UNALIGNED: signal.SIGBUS,
 }
+# Fills before the first TLB flush; the budget doubles after each (see _grow_tlb),
+# up to the TLB's largest size (2^20 entries for a 32-bit guest).
+_FIRST_TLB_FLUSH, _LAST_TLB_DOUBLING = 256, 12
 # The permission a TLB fill asks for (Unicorn's access type -> PROT_* bit).
 _ACCESS_PROT = {UC_MEM_READ: PROT_READ, UC_MEM_WRITE: PROT_WRITE, UC_MEM_FETCH: PROT_EXEC}
 
@@ -75,6 +78,7 @@ class Vcpu:
         so a hook there costs nothing and tells the fault address.
         """
         space_end = self.arch.address_space_size - 1
+        self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
         self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
         if space_end < self.arch.word_mask:
             self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
@@ -92,6 +96,9 @@ class Vcpu:
         it refuses by itself to translate code from a page that is unmapped or not
         executable (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
         """
+        self._fills_to_flush -= 1
+        if not self._fills_to_flush:
+            self._grow_tlb(uc)
         region = self.mem.region_at(page)
         perms = region.engine_perms if region is not None else 0
         if access == UC_MEM_FETCH:
@@ -104,6 +111,20 @@ class Vcpu:
         entry.paddr = page
         entry.perms = perms
         return True
+
+    def _grow_tlb(self, uc: Uc) -> None:
+        """Flush Unicorn's TLB so that it may grow to hold the guest's working set.
+
+        The TLB starts with 256 entries (1 MiB of 4 KiB pages) and QEMU resizes it
+        only when it is flushed while more than 70% full (a system guest flushes
+        it all the time; a user-mode one never does).  Each fill is a Python call
+        (~1.5 µs), so a guest touching 64 MiB at random would pay one per access.
+        Flushing after 256, 512, 1024... fills lets it double up to what the
+        working set needs, for a number of extra fills bounded by the fills made.
+        """
+        uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)     # the binding has no ctl_flush_tlb
+        self._tlb_flushes += 1
+        self._fills_to_flush = _FIRST_TLB_FLUSH << min(self._tlb_flushes, _LAST_TLB_DOUBLING)
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
