@@ -16,7 +16,6 @@ from unicorn import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_EXCEPTION,
                      UcError)
 
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE
-
 from linuxuser.translate.regs import FastRegisters
 
 if TYPE_CHECKING:
