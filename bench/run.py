@@ -180,13 +180,17 @@ def first_line(text: str) -> str:
     return ""
 
 
-def run_once(cmd: list[str], w: Workload, personality: int | None, timeout: float
-             ) -> tuple[dict, str, str | None]:
-    """One run: ({metric: value}, check, error)."""
+def run_once(cmd: list[str], w: Workload, personality: int | None, timeout: float,
+             cwd: Path | None = None) -> tuple[dict, str, str | None]:
+    """One run: ({metric: value}, check, error).
+
+    Runs happen in a scratch directory: "python -m linuxuser" looks in its current
+    directory first, so started from another checkout it would run that one.
+    """
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, env=run_env(),
+                              timeout=timeout, env=run_env(), cwd=cwd,
                               preexec_fn=_child_setup(personality))
     except subprocess.TimeoutExpired:
         return {}, "", f"timed out after {timeout:.0f} s"
@@ -231,7 +235,7 @@ def run_workload(w: Workload, arch: str, reps: int, timeout: float, log) -> dict
                 continue
             cmd = command(runner, arch, w, binary, tmp)
             values, check, error = run_once(cmd, w, personality if runner == "native" else None,
-                                            timeout)
+                                            timeout, cwd=tmp)
             if error is None and o.check is not None and check != o.check:
                 error = f"CHECK changed between runs: {check} after {o.check}"
             if error:
