@@ -440,11 +440,11 @@ def chart(table: list[dict], info: dict, path: Path) -> None:
     ax.axvline(1.5, color="grey", linewidth=0.8, linestyle="--", label="target 1.5× (compute)")
     ax.set_yticks(list(y))
     ax.set_yticklabels(labels, fontsize=7)
-    ax.invert_yaxis()
     ax.set_xlabel("time relative to qemu-user (log scale; lower is faster)")
-    ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False)
-    fig.suptitle(f"linuxuser {info['linuxuser']} against qemu-user and native: {info['cpu']}, "
-                 f"{info['cores']} cores, {info['date']}", fontsize=8, x=0.01, ha="left")
+    ax.set_ylim(len(shown) - 0.4, -0.6)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(f"linuxuser {info['linuxuser']} against qemu-user and native\n{info['cpu']}, "
+                 f"{info['cores']} cores, {info['date']}", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
