@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Iterator
 
+from unicorn import UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH
+
 from linuxuser.errors import GuestFault
 
 PAGE_SIZE = 4096
@@ -51,6 +53,11 @@ def host_mmap(addr: int, size: int, prot: int, flags: int, fd: int = -1, offset:
         err = ctypes.get_errno()
         raise OSError(err, errno.errorcode.get(err, "mmap failed"))
     return res
+
+
+def flush_tlb(uc) -> None:
+    """Drop every address translation Unicorn's TLB holds for engine `uc`."""
+    uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)       # the binding has no ctl_flush_tlb
 
 
 def shared_file_host_prot(prot: int) -> int:
@@ -262,6 +269,10 @@ class GuestMemory:
             for uc in self.engines:
                 for r in removed:
                     uc.mem_protect(r.start, r.size, r.engine_perms)
+                # Unicorn flushes its TLB only when write permission changes; a
+                # page translated before (say readable, now PROT_NONE) must not
+                # stay accessible.
+                flush_tlb(uc)
 
     def _engines_unmap(self, start: int, end: int) -> None:
         for r in list(self.overlapping(start, end)):

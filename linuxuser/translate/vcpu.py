@@ -9,13 +9,13 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
-from unicorn import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_EXCEPTION,
-                     UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNALIGNED,
+from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
+                     UC_ERR_READ_UNALIGNED,
                      UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
-from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE
+from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
 from linuxuser.translate.regs import FastRegisters
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class Vcpu:
         Flushing after 256, 512, 1024... fills lets it double up to what the
         working set needs, for a number of extra fills bounded by the fills made.
         """
-        uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)     # the binding has no ctl_flush_tlb
+        flush_tlb(uc)
         self._tlb_flushes += 1
         self._fills_to_flush = _FIRST_TLB_FLUSH << min(self._tlb_flushes, _LAST_TLB_DOUBLING)
 

@@ -88,6 +88,12 @@ int main(int argc, char **argv)
             perror("mmap");
             return 2;
         }
+        /* A change that keeps the write permission as it is (here: none) must
+           still reach a translation made before it. */
+        if (!writing && mprotect((void *)m, 4096, PROT_READ) != 0) {
+            perror("mprotect");
+            return 2;
+        }
         if (writing)
             m[8] = 1;
         printf("fault: first access gives %d\n", m[8]);
