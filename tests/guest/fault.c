@@ -12,7 +12,8 @@
  *   bus   read a page of a file mapping beyond the end of the file -> SIGBUS
  *         (needs a directory in argv[2])
  *   ro-write   write a page, mprotect it read-only, write it again  -> SIGSEGV
- *   none-read  read a read-only page, mprotect it PROT_NONE, read it -> SIGSEGV
+ *   none-read  read a read-only page (after an mprotect that keeps it
+ *              read-only), mprotect it PROT_NONE, read it           -> SIGSEGV
  *   nx-exec    call a "return" instruction written to a page mapped
  *              without PROT_EXEC                                    -> SIGSEGV
  *   (each touches the page before the change, so a stale translation of
