@@ -4,13 +4,15 @@
 #   make test     setup, then run the test suite
 #   make guests   build the guest test programs into build/guest/<arch>/
 #   make demo     setup, then build examples/hello for armhf and aarch64 and run it
+#   make bench    setup, then run the benchmarks (bench/run.py) against qemu-user and
+#                 native; BENCH=compute,syscall ARCH=arm REPS=5 OUT=dir select and place
 
 PYTHON ?= python3
 export PYTHON
 
 EXAMPLES := build/examples
 
-.PHONY: all setup test guests demo clean
+.PHONY: all setup test guests demo bench clean
 
 all: test
 
@@ -35,6 +37,12 @@ demo: setup
 	$(MAKE) --no-print-directory $(EXAMPLES)/hello-armhf $(EXAMPLES)/hello-aarch64
 	$(PYTHON) -m linuxuser $(EXAMPLES)/hello-armhf one two
 	$(PYTHON) -m linuxuser $(EXAMPLES)/hello-aarch64 one two
+
+REPS ?= 5
+bench: setup
+	$(PYTHON) bench/setup.py
+	$(PYTHON) bench/run.py --reps $(REPS) $(if $(BENCH),--bench $(BENCH)) \
+		$(if $(ARCH),--arch $(ARCH)) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf build

@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Callable, ContextManager, Iterator
 
+from unicorn import UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH
+
 from linuxuser.errors import GuestFault
 
 PAGE_SIZE = 4096
@@ -61,6 +63,11 @@ def host_mmap(addr: int, size: int, prot: int, flags: int, fd: int = -1, offset:
         err = ctypes.get_errno()
         raise OSError(err, errno.errorcode.get(err, "mmap failed"))
     return res
+
+
+def flush_tlb(uc) -> None:
+    """Drop every address translation Unicorn's TLB holds for engine `uc`."""
+    uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)       # the binding has no ctl_flush_tlb
 
 
 def shared_file_host_prot(prot: int) -> int:
@@ -339,15 +346,22 @@ class GuestMemory:
         in fault hooks while an exclusive section may hold `lock`."""
         generation = self.generation          # read first: those operations are logged
         base, ops = self._log
+        flushed = True
         for op in ops[applied - base:generation - base]:
             kind = op[0]
             if kind == OP_MAP:
                 uc.mem_map_ptr(op[1], op[2], op[3], op[4])
             elif kind == OP_UNMAP:
                 uc.mem_unmap(op[1], op[2])
+                flushed = False
             elif kind == OP_PROTECT:
                 uc.mem_protect(op[1], op[2], op[3])
+                flushed = False
             else:
                 uc.ctl_remove_cache(op[1], op[2])
+        if not flushed:
+            # Unicorn flushes its TLB only when write permission changes: a page
+            # translated before (say readable, now PROT_NONE) must not stay so.
+            flush_tlb(uc)
         self._applied[id(uc)] = generation
         return generation

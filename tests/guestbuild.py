@@ -98,6 +98,8 @@ class Program:
     libs: tuple = ()
     static_pie: bool = False  # link with -static-pie instead of -static
     arches: tuple = ARCH_NAMES  # arches it is built for
+    src_dir: Path = SRC_DIR  # where `source` is (bench/guest/ for the benchmarks)
+    out_dir: Path = BUILD_DIR  # binaries go to out_dir/<arch>/<name>
 
     def command(self, arch: str, out: Path) -> list[str]:
         a = ARCHES[arch]
@@ -106,7 +108,7 @@ class Program:
             flags[flags.index("-static")] = "-static-pie"
         flags += list(a.extra_flags) + list(self.flags)
         flags += list(self.arch_flags.get(arch, ()))
-        return [a.cc, *flags, "-o", str(out), str(SRC_DIR / self.source), *self.libs]
+        return [a.cc, *flags, "-o", str(out), str(self.src_dir / self.source), *self.libs]
 
 
 def _programs() -> dict[str, Program]:
@@ -174,11 +176,16 @@ def build(name: str, arch: str, *, verbose: bool = False) -> Path:
     Raises BuildError (with the compiler's output) when the compiler is
     missing or the build fails.
     """
-    if arch not in ARCHES:
-        raise BuildError(f"unknown arch {arch!r} (known: {', '.join(ARCHES)})")
     if name not in PROGRAMS:
         raise BuildError(f"unknown guest program {name!r} (known: {', '.join(PROGRAMS)})")
-    prog = PROGRAMS[name]
+    return build_program(PROGRAMS[name], arch, verbose=verbose)
+
+
+def build_program(prog: Program, arch: str, *, verbose: bool = False) -> Path:
+    """Build `prog` (of PROGRAMS, or another list such as the benchmarks') for `arch`."""
+    name = prog.name
+    if arch not in ARCHES:
+        raise BuildError(f"unknown arch {arch!r} (known: {', '.join(ARCHES)})")
     if arch not in prog.arches:
         raise BuildError(f"{name} is not built for {arch}")
     a = ARCHES[arch]
@@ -189,11 +196,11 @@ def build(name: str, arch: str, *, verbose: bool = False) -> Path:
         )
 
     with _locks_guard:
-        lock = _locks.setdefault((name, arch), threading.Lock())
+        lock = _locks.setdefault((str(prog.out_dir), name, arch), threading.Lock())
     with lock:
-        out = output_path(name, arch)
+        out = prog.out_dir / arch / name
         cmd_file = out.with_name(out.name + ".cmd")
-        src = SRC_DIR / prog.source
+        src = prog.src_dir / prog.source
         cmd = prog.command(arch, out)
         cmd_text = " ".join(cmd) + "\n"
         if (

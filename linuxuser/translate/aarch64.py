@@ -20,6 +20,9 @@ class Aarch64Arch(Arch):
     bits = 64
     uc_arch, uc_mode = UC_ARCH_ARM64, UC_MODE_ARM
     cpu_model = A.UC_CPU_ARM64_MAX
+    # Unicorn's ARM target defaults to 1 KiB pages (ARMv5 subpages): 4 KiB ones,
+    # as Linux uses, need a quarter of the TLB entries and fills.
+    engine_page_size = 4096
     pc_reg, sp_reg = A.UC_ARM64_REG_PC, A.UC_ARM64_REG_SP
     syscall_abi = SyscallAbi(A.UC_ARM64_REG_X8,
                              (A.UC_ARM64_REG_X0, A.UC_ARM64_REG_X1, A.UC_ARM64_REG_X2,

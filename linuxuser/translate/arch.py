@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 
-from unicorn import Uc
+from unicorn import UC_TLB_VIRTUAL, Uc
 
 # ELF e_machine values.
 EM_386, EM_ARM, EM_X86_64, EM_AARCH64 = 3, 40, 62, 183
@@ -41,6 +41,8 @@ class Arch:
     uc_arch: int
     uc_mode: int
     cpu_model: int | None = None
+    # Unicorn's page (its TLB's granule) when the default is not Linux's 4 KiB.
+    engine_page_size: int | None = None
     pc_reg: int
     sp_reg: int
     syscall_abi: SyscallAbi
@@ -94,7 +96,12 @@ class Arch:
         if translation_buffer is not None:
             uc.ctl_set_tcg_buffer_size(translation_buffer)
         if self.cpu_model is not None:
-            uc.ctl_set_cpu_model(self.cpu_model)
+            uc.ctl_set_cpu_model(self.cpu_model)       # before anything initialises the engine
+        if self.engine_page_size is not None:
+            uc.ctl_set_page_size(self.engine_page_size)
+        # The vCPU fills Unicorn's TLB from the guest's region list (Vcpu._on_tlb_fill)
+        # instead of the emulated CPU's MMU, which is off and makes every page RWX.
+        uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self.enable_fpu(uc)
         return uc
 

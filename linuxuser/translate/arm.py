@@ -55,6 +55,9 @@ class ArmArch(Arch):
     bits = 32
     uc_arch, uc_mode = UC_ARCH_ARM, UC_MODE_ARM
     cpu_model = A.UC_CPU_ARM_MAX
+    # Unicorn's ARM target defaults to 1 KiB pages (ARMv5 subpages): 4 KiB ones,
+    # as Linux uses, need a quarter of the TLB entries and fills.
+    engine_page_size = 4096
     pc_reg, sp_reg = A.UC_ARM_REG_PC, A.UC_ARM_REG_SP
     syscall_abi = SyscallAbi(A.UC_ARM_REG_R7,
                              (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2,

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
                      UC_ERR_READ_UNALIGNED,
-                     UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, Uc,
+                     UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
+                     UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
+from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
 from linuxuser.translate.regs import FastRegisters
 
 if TYPE_CHECKING:
@@ -32,6 +34,11 @@ _UC_ERROR_SIGNALS = {
     UC_ERR_WRITE_UNALIGNED: signal.SIGBUS,
     UC_ERR_FETCH_UNALIGNED: signal.SIGBUS,
 }
+# Fills before the first TLB flush; the budget doubles after each (see _grow_tlb),
+# up to the TLB's largest size (2^20 entries for a 32-bit guest).
+_FIRST_TLB_FLUSH, _LAST_TLB_DOUBLING = 256, 12
+# The permission a TLB fill asks for (Unicorn's access type -> PROT_* bit).
+_ACCESS_PROT = {UC_MEM_READ: PROT_READ, UC_MEM_WRITE: PROT_WRITE, UC_MEM_FETCH: PROT_EXEC}
 
 
 class Vcpu:
@@ -45,6 +52,7 @@ class Vcpu:
         self.mem = process.memory
         self.threads = process.threads
         self.mem_generation = 0       # memory-map operations applied to this engine
+        self._syncing = False
         self.in_guest = False
         self.tid = 0
         self.clear_child_tid = 0
@@ -56,7 +64,7 @@ class Vcpu:
         self._syscalls = process.syscalls
         self.arch.hook_syscalls(self.uc, self._on_syscall)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
-        self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access)
+        self._hook_memory_access()
 
     def attach_memory(self) -> None:
         """Map the guest memory into this engine (before it first runs)."""
@@ -76,13 +84,72 @@ class Vcpu:
         else:
             self.raise_signal(self.arch.fault_signal(intno), None)
 
+    def _hook_memory_access(self) -> None:
+        """Page permissions come from the region list, once per page (see _on_tlb_fill).
+
+        No UC_HOOK_MEM_INVALID hook may cover guest memory: Unicorn 2.1.4 keeps
+        every store to a page such a hook covers on its slow path (notdirty_write),
+        which made guest code ~3x slower.  Outside the guest's address space (a
+        64-bit guest's kernel addresses, i386's GDT page) there is no guest data,
+        so a hook there costs nothing and tells the fault address.
+        """
+        space_end = self.arch.address_space_size - 1
+        self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
+        self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
+        if space_end < self.arch.word_mask:
+            self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
+                             space_end + 1, self.arch.word_mask)
+
+    def _on_tlb_fill(self, uc: Uc, page: int, access: int, entry, _data) -> bool:
+        """Unicorn's TLB misses `page` (UC_TLB_VIRTUAL): give it the region's permissions.
+
+        A page gets exactly its guest permissions, so a data page is not executable
+        and Unicorn lets stores to it take the fast path.  A data access the page
+        does not allow is a fault: note the signal and refuse, and `emu_start`
+        stops at the faulting instruction (the address noted is the page's start).
+        Instruction fetches are not refused here: Unicorn also looks code pages up
+        where nothing executes (ctl_remove_cache, TB lookups, exception entry), and
+        it refuses by itself to translate code from a page that is unmapped or not
+        executable (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
+
+        It is also where the engine picks up, lazily, what another thread added to
+        the memory map (a fresh mmap, more permissions) since this engine last
+        looked: it syncs before answering, so that the engine has the page too.
+        """
+        if self.mem.generation != self.mem_generation and not self._syncing:
+            self.sync_memory()
+        self._fills_to_flush -= 1
+        if not self._fills_to_flush:
+            self._grow_tlb(uc)
+        region = self.mem.region_at(page)
+        perms = region.engine_perms if region is not None else 0
+        if access == UC_MEM_FETCH:
+            perms |= PROT_EXEC
+        elif not perms & _ACCESS_PROT.get(access, 0):
+            if self.pending_signal is None:     # else a signal raised first is on its way
+                beyond_eof = region is not None and region.beyond_eof
+                self.pending_signal = (signal.SIGBUS if beyond_eof else signal.SIGSEGV, page)
+            return False
+        entry.paddr = page
+        entry.perms = perms
+        return True
+
+    def _grow_tlb(self, uc: Uc) -> None:
+        """Flush Unicorn's TLB so that it may grow to hold the guest's working set.
+
+        The TLB starts with 256 entries (1 MiB of 4 KiB pages) and QEMU resizes it
+        only when it is flushed while more than 70% full (a system guest flushes
+        it all the time; a user-mode one never does).  Each fill is a Python call
+        (~1.5 µs), so a guest touching 64 MiB at random would pay one per access.
+        Flushing after 256, 512, 1024... fills lets it double up to what the
+        working set needs, for a number of extra fills bounded by the fills made.
+        """
+        flush_tlb(uc)
+        self._tlb_flushes += 1
+        self._fills_to_flush = _FIRST_TLB_FLUSH << min(self._tlb_flushes, _LAST_TLB_DOUBLING)
+
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
-        if self.mem.generation != self.mem_generation:
-            # Another thread changed the map since this engine last looked: catch up
-            # and retry the access (a fresh mmap is picked up here, lazily).
-            self.mem_generation = self.mem.sync(uc, self.mem_generation)
-            return True
         region = self.mem.region_at(address)
         sig = signal.SIGBUS if region is not None and region.beyond_eof else signal.SIGSEGV
         self.pending_signal = (sig, address)
@@ -100,7 +167,17 @@ class Vcpu:
         if self.threads.exclusive_active:
             self.threads.wait_exclusive_end(self)
         if self.mem.generation != self.mem_generation:
+            self.sync_memory()
+
+    def sync_memory(self) -> None:
+        """Apply the memory-map changes this engine has not seen.  Unicorn looks
+        pages up through the TLB fill hook while it applies them (invalidating
+        code): that hook must not start another sync."""
+        self._syncing = True
+        try:
             self.mem_generation = self.mem.sync(self.uc, self.mem_generation)
+        finally:
+            self._syncing = False
 
     def leave_guest(self) -> None:
         self.in_guest = False

@@ -18,8 +18,6 @@ X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.
               13: signal.SIGSEGV, 14: signal.SIGSEGV, 16: signal.SIGFPE,
               17: signal.SIGBUS, 19: signal.SIGFPE}
 
-_CPUID_SCRATCH = 0x1000
-
 
 class _X86Arch(Arch):
     uc_arch = UC_ARCH_X86
@@ -27,15 +25,18 @@ class _X86Arch(Arch):
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP is CPUID.1:EDX of the CPU the engine emulates, as Linux sets it."""
-        uc.mem_map(_CPUID_SCRATCH, PAGE_SIZE)
+        # The scratch page sits just above the guest's address space, where the
+        # vCPU does not police page permissions (Vcpu._on_tlb_fill).
+        scratch = self.address_space_size
+        uc.mem_map(scratch, PAGE_SIZE)
         try:
-            uc.mem_write(_CPUID_SCRATCH, b"\x0f\xa2")          # cpuid
+            uc.mem_write(scratch, b"\x0f\xa2")          # cpuid
             uc.reg_write(X.UC_X86_REG_EAX, 1)
             uc.reg_write(X.UC_X86_REG_ECX, 0)
-            uc.emu_start(_CPUID_SCRATCH, _CPUID_SCRATCH + 2)
+            uc.emu_start(scratch, scratch + 2)
             edx = uc.reg_read(X.UC_X86_REG_EDX)
         finally:
-            uc.mem_unmap(_CPUID_SCRATCH, PAGE_SIZE)
+            uc.mem_unmap(scratch, PAGE_SIZE)
         return edx & 0xFFFFFFFF, 0
 
 

@@ -11,6 +11,13 @@
  *         instruction just returns 0 and the program prints the result
  *   bus   read a page of a file mapping beyond the end of the file -> SIGBUS
  *         (needs a directory in argv[2])
+ *   ro-write   write a page, mprotect it read-only, write it again  -> SIGSEGV
+ *   none-read  read a read-only page (after an mprotect that keeps it
+ *              read-only), mprotect it PROT_NONE, read it           -> SIGSEGV
+ *   nx-exec    call a "return" instruction written to a page mapped
+ *              without PROT_EXEC                                    -> SIGSEGV
+ *   (each touches the page before the change, so a stale translation of
+ *   the old permission would let the second access through)
  * If the fault does not kill the process, the program says so and exits 3.
  */
 #include <fcntl.h>
@@ -74,6 +81,48 @@ int main(int argc, char **argv)
         printf("fault: first byte %c\n", m[0]);
         fflush(stdout);
         (void)m[2 * 65536]; /* beyond EOF, whole pages past the last one */
+    } else if (strcmp(mode, "ro-write") == 0 || strcmp(mode, "none-read") == 0) {
+        int writing = mode[0] == 'r';
+        volatile char *m = mmap(NULL, 4096, writing ? PROT_READ | PROT_WRITE : PROT_READ,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            perror("mmap");
+            return 2;
+        }
+        /* A change that keeps the write permission as it is (here: none) must
+           still reach a translation made before it. */
+        if (!writing && mprotect((void *)m, 4096, PROT_READ) != 0) {
+            perror("mprotect");
+            return 2;
+        }
+        if (writing)
+            m[8] = 1;
+        printf("fault: first access gives %d\n", m[8]);
+        fflush(stdout);
+        if (mprotect((void *)m, 4096, writing ? PROT_READ : PROT_NONE) != 0) {
+            perror("mprotect");
+            return 2;
+        }
+        if (writing)
+            m[8] = 2;
+        else
+            printf("fault: second read gives %d\n", m[8]);
+    } else if (strcmp(mode, "nx-exec") == 0) {
+#if defined(__i386__) || defined(__x86_64__)
+        static const unsigned char ret[] = { 0xc3 };             /* ret */
+#elif defined(__aarch64__)
+        static const unsigned char ret[] = { 0xc0, 0x03, 0x5f, 0xd6 }; /* ret */
+#else
+        static const unsigned char ret[] = { 0x1e, 0xff, 0x2f, 0xe1 }; /* bx lr (ARM) */
+#endif
+        unsigned char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            perror("mmap");
+            return 2;
+        }
+        memcpy(m, ret, sizeof ret);
+        ((void (*)(void))m)();
     } else {
         fprintf(stderr, "fault: unknown mode '%s'\n", mode);
         return 2;
