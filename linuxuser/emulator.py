@@ -25,6 +25,8 @@ def run_program(options: Options, program: str, argv: list[bytes],
     process.vcpus.append(vcpu)
     entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
     elf.arch.set_start_state(vcpu.uc, entry, sp)
+    if "page" in options.debug:
+        process.debug_log.page()
     reset_host_signals()
     vcpu.run()
     process.finish()

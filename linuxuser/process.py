@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
+from linuxuser.syscalls.strace import StraceOptions, Tracer
 from linuxuser.translate.arch import Arch
 
 # Signals whose default action dumps core (qemu-user prints a line for these).
@@ -29,6 +30,7 @@ class Options:
     strace: bool = False
     log_file: str | None = None
     debug: set[str] = field(default_factory=set)
+    strace_options: StraceOptions = field(default_factory=StraceOptions)
 
 
 class GuestProcess:
@@ -41,6 +43,11 @@ class GuestProcess:
         self.options = options
         self.log = Log(options.log_file)
         self.memory = GuestMemory(arch.address_space_size)
+        self.tracer = Tracer(self, options.strace_options) if options.strace else None
+        self.debug_log = None
+        if options.debug - {"strace"}:
+            from linuxuser.translate.debuglog import DebugLog
+            self.debug_log = DebugLog(self, options.debug)
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
@@ -108,6 +115,8 @@ class GuestProcess:
             return
         if sig in IGNORED_BY_DEFAULT:
             return
+        if self.tracer is not None:
+            self.tracer.signal(vcpu, sig, addr)
         with self._lock:
             if self.exit_status is None:
                 self.killed_by = sig
@@ -118,6 +127,8 @@ class GuestProcess:
     def finish(self) -> None:
         """Leave the host process the way the guest ended: exit code or signal."""
         sys.stdout.flush()
+        if self.tracer is not None:
+            self.tracer.finish(self.exit_status, self.killed_by)
         if self.killed_by is not None:
             sig = self.killed_by
             if sig in CORE_SIGNALS:

@@ -140,6 +140,8 @@ def _programs() -> dict[str, Program]:
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),
         Program("clock", "clock.c"),
+        Program("strace_calls", "strace_calls.c"),
+        Program("strace_thread", "strace_thread.c", libs=("-lpthread",)),
     ]
     return {p.name: p for p in progs}
 

@@ -17,10 +17,7 @@ _UNBLOCKABLE = (1 << (host_signal.SIGKILL - 1)) | (1 << (host_signal.SIGSTOP - 1
 
 
 def sigaction_size(t) -> int:
-    """Kernel struct sigaction: handler, flags, [restorer], 64-bit mask.
-
-    AArch64 has no sa_restorer field.
-    """
+    """Kernel struct sigaction: handler, flags, [restorer], 64-bit mask."""
     words = 3 if t.arch.sigaction_has_restorer else 2
     return words * t.arch.word_size + 8
 

@@ -48,6 +48,8 @@ class Vcpu:
         self.arch.hook_syscalls(self.uc, self._on_syscall)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access)
+        if process.debug_log is not None:                 # -d in_asm/exec/cpu only
+            process.debug_log.attach(self)
 
     # -- hooks (run on this thread, inside emu_start) --------------------------
 
