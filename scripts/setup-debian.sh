@@ -32,11 +32,13 @@ PACKAGES=(
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-i686-linux-gnu libc6-dev-i386-cross
     qemu-user
+    strace
 )
 COMMANDS=(
     make gcc
     arm-linux-gnueabihf-gcc aarch64-linux-gnu-gcc i686-linux-gnu-gcc
     qemu-arm qemu-aarch64 qemu-i386 qemu-x86_64
+    strace
 )
 
 # A Debian system Python may lack pip; pyenv/venv Pythons bring their own.

@@ -5,8 +5,10 @@
  * and error returns.  Works in the directory given by argv[1]; prints one line
  * per step (no paths, no pids), so its stdout is the same everywhere (and is
  * compared with qemu's: the signal mask read back checks struct sigaction).
+ * With "kill" as argv[2] it ends by sending itself SIGTERM with kill(2).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,8 +111,21 @@ int main(int argc, char **argv)
     step("open missing", open("/nonexistent/strace_calls", O_RDONLY | O_DIRECTORY));
     step("mkdir", mkdir(dir, 0751));
     step("mkdir again", mkdir(dir, 0751));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    step("getdents64", syscall(SYS_getdents64, dfd, buf, sizeof buf));
+    close(dfd);
+    struct statx stx;
+    step("statx", syscall(SYS_statx, AT_FDCWD, dir, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx));
+    step("getcwd", getcwd(buf, sizeof buf) ? 0 : -1);
+
     step("rmdir", rmdir(dir));
     step("unlink", unlink(path));
     step("close bad fd", close(-5));
+    if (argc > 2 && strcmp(argv[2], "kill") == 0) {
+        fflush(stdout);
+        syscall(SYS_kill, getpid(), SIGTERM);
+        printf("still alive after SIGTERM\n");
+        return 3;
+    }
     return 0;
 }

@@ -1,20 +1,23 @@
 /*
- * A second thread for the -strace log tests: the main thread starts a thread
- * that writes a line to a pipe, waits for it to finish, reads the line back and
- * prints it.  The thread's syscalls and the main thread's wait are what the
- * log shows with [pid N] prefixes.
+ * A second thread for the -strace log tests.  Each thread's own sequence of
+ * syscalls is the same in every run (only how the two interleave varies): the
+ * worker waits for "go" on a pipe, answers on another, then blocks reading a
+ * pipe nobody writes; the main thread sends "go", waits for the answer,
+ * prints it and exits while the worker is still blocked, so the log shows the
+ * worker's read ending unfinished, as strace shows it.
  */
 #include <pthread.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
-static int fds[2];
+static int go[2], reply[2], never[2];
 
 static void *worker(void *arg)
 {
-    const char *msg = arg;
-    write(fds[1], msg, strlen(msg));
+    char c;
+    (void)arg;
+    if (read(go[0], &c, 1) == 1)
+        write(reply[1], "hello from the thread\n", 22);
+    read(never[0], &c, 1);          /* blocks until the process exits */
     return NULL;
 }
 
@@ -22,14 +25,14 @@ int main(void)
 {
     pthread_t t;
     char buf[64];
-    if (pipe(fds) != 0)
+    if (pipe(go) || pipe(reply) || pipe(never))
         return 1;
-    if (pthread_create(&t, NULL, worker, "hello from the thread\n") != 0)
+    if (pthread_create(&t, NULL, worker, NULL) != 0)
         return 1;
-    pthread_join(t, NULL);
-    ssize_t n = read(fds[0], buf, sizeof buf);
+    write(go[1], "g", 1);
+    ssize_t n = read(reply[0], buf, sizeof buf);
     if (n <= 0)
         return 1;
-    fwrite(buf, 1, (size_t)n, stdout);
+    write(1, buf, (size_t)n);
     return 0;
 }

@@ -155,7 +155,7 @@ class Tracer:
         self._inflight.pop(call.tid, None)
         call.result = result
         failed = call.failed and result is not None
-        if self.options.summary:
+        if self.options.summary and result is not None:     # as strace: exit is not counted
             self._count(call, failed, elapsed)
         if call.name in FORK_LIKE and not call.failed and not call.raw[0] & CLONE_THREAD:
             self.multi_process = True
@@ -164,7 +164,7 @@ class Tracer:
         plan = self._plans[call.nr]
         tail = self._exit_args(plan, call) + ")"
         suffix = "= " + self.result_text(plan, call)
-        if self.options.durations:
+        if self.options.durations and result is not None:
             suffix += f" <{elapsed:.6f}>"
         if self.options.statuses is not None:
             if self._status(result) in self.options.statuses:
@@ -217,10 +217,11 @@ class Tracer:
             return "unfinished"
         return "failed" if -4096 < result < 0 else "successful"
 
-    def prefix(self, tid: int) -> str:
-        text = ""
-        if self.multi_process or len(self.process.vcpus) > 1:
-            text = f"[pid {tid:5d}] "
+    def prefix(self, tid: int, with_pid: bool | None = None) -> str:
+        """"[pid TID] " while there are several threads (or processes), then -t's time."""
+        if with_pid is None:
+            with_pid = self.multi_process or len(self.process.vcpus) > 1
+        text = f"[pid {tid:5d}] " if with_pid else ""
         stamps = self.options.timestamps
         if stamps:
             now = time.time()
@@ -280,15 +281,18 @@ class Tracer:
     def finish(self, exit_status: int | None, killed_by: int | None) -> None:
         """The process ends: unfinished calls, +++ lines, then the -c summary."""
         if self.lines:
-            for call in list(self._inflight.values()):
+            for call in list(self._inflight.values()):       # threads killed mid-call
                 self.log.finish_line(call, lambda still_open, c=call: self._rest(
-                    c, ")", "= ?", still_open))
+                    c, " <unfinished ...>)", "= ?", still_open))
             end = (f"+++ killed by {F.signal_name(killed_by)} +++" if killed_by is not None
                    else f"+++ exited with {exit_status or 0} +++")
-            for vcpu in list(self.process.vcpus):
+            shown = self.options.signals is None or killed_by is None \
+                or killed_by in self.options.signals      # strace filters "killed by" too
+            for vcpu in list(self.process.vcpus) if shown else ():
                 if vcpu.tid != self.process.pid:
                     self.log.write(f"{self.prefix(vcpu.tid)}{end}")
-            self.log.write((f"[pid {self.process.pid:5d}] " if self.multi_process else "") + end)
+            if shown:
+                self.log.write(self.prefix(self.process.pid, self.multi_process) + end)
         if self.options.summary:
             for line in summary_table(self._counts, self.options.sort_by):
                 self.log.write(line)
