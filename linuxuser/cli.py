@@ -32,7 +32,7 @@ Options (qemu-user's; each also works with two dashes):
                           block), exec (each block run), cpu (registers at each
                           block), page (guest memory map), strace (-d help lists them)
 
-strace's options (each implies -strace):
+strace's options (each one but -s turns -strace on):
   -e [trace=]SET          trace only SET: names, %file %process %memory %network
                           %signal %ipc %desc %creds %clock %stat..., /REGEX, !SET
   -e signal=SET, -e status=SET (successful, failed, unfinished)

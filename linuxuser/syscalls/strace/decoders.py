@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from linuxuser.errors import GuestFault
 from linuxuser.syscalls.args import s32, s64, slong
+from linuxuser.syscalls.fs import host_open_flags
 from linuxuser.syscalls.structs import STAT_LAYOUTS, iovec_layout, timespec_layout, timeval_layout
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
@@ -281,29 +282,16 @@ def _envp(call, v, p):
 
 # -- flags and named values -------------------------------------------------------------
 
-def host_open_flags(arch, flags: int) -> int:
-    """Guest open flags as x86 bits (ARM and AArch64 number four of them differently)."""
-    out = flags
-    for guest_bit in arch.open_flag_map:
-        out &= ~guest_bit
-    for guest_bit, host_bit in arch.open_flag_map.items():
-        if flags & guest_bit:
-            out |= host_bit
-    return out
-
-
 @kind("open_flags")
 def _open_flags(call, v, p):
-    flags = host_open_flags(call.arch, v & 0xFFFFFFFF)
-    access = F.xval(flags & xlat.O_ACCMODE, xlat.OPEN_ACCESS, "O_???")
-    rest = flags & ~xlat.O_ACCMODE
-    return access + ("|" + F.flags(rest, xlat.OPEN_FLAGS) if rest else "")
+    return F.field_and_flags(host_open_flags(call, v & 0xFFFFFFFF), xlat.O_ACCMODE,
+                             xlat.OPEN_ACCESS, "O_???", xlat.OPEN_FLAGS)
 
 
 @kind("open_mode")
 def _open_mode(call, v, p):
     """open's mode: only printed with O_CREAT or O_TMPFILE (flags are argument p)."""
-    flags = host_open_flags(call.arch, arg(call, p))
+    flags = host_open_flags(call, arg(call, p))
     if flags & xlat.O_CREAT or flags & xlat.O_TMPFILE_BIT == xlat.O_TMPFILE_BIT:
         return F.octal(v & 0o7777777)
     return None
@@ -359,28 +347,10 @@ def _signal(call, v, p):
     return F.signal_name(s32(v))
 
 
-@kind("mmap_flags")
-def _mmap_flags(call, v, p):
-    v &= 0xFFFFFFFF
-    kind_ = F.xval(v & xlat.MAP_TYPE_MASK, xlat.MAP_TYPES, "MAP_???")
-    rest = v & ~xlat.MAP_TYPE_MASK
-    return kind_ + ("|" + F.flags(rest, xlat.MAP_FLAGS) if rest else "")
-
-
-@kind("statx_flags")
-def _statx_flags(call, v, p):
-    v &= 0xFFFFFFFF
-    sync = F.xval(v & 0x6000, xlat.STATX_SYNC, "AT_STATX_???")
-    rest = v & ~0x6000
-    return sync + ("|" + F.flags(rest, xlat.AT_FLAGS) if rest else "")
-
-
-@kind("socket_type")
-def _socket_type(call, v, p):
-    v &= 0xFFFFFFFF
-    base = F.xval(v & 0xF, xlat.SOCKET_TYPES, "SOCK_???")
-    rest = v & ~0xF
-    return base + ("|" + F.flags(rest, xlat.SOCKET_TYPE_FLAGS) if rest else "")
+for _args in (("mmap_flags", xlat.MAP_TYPE_MASK, xlat.MAP_TYPES, "MAP_???", xlat.MAP_FLAGS),
+              ("statx_flags", 0x6000, xlat.STATX_SYNC, "AT_STATX_???", xlat.AT_FLAGS),
+              ("socket_type", 0xF, xlat.SOCKET_TYPES, "SOCK_???", xlat.SOCKET_TYPE_FLAGS)):
+    KINDS[_args[0]] = Kind(lambda call, v, p, a=_args[1:]: F.field_and_flags(v & 0xFFFFFFFF, *a))
 
 
 @kind("socket_protocol")
@@ -543,13 +513,10 @@ def sigaction_text(call: Call, data: bytes) -> str:
     return text + "}"
 
 
-def _sigaction_size(arch) -> int:
-    return (3 if arch.sigaction_has_restorer else 2) * arch.word_size + 8
-
-
 @kind("sigaction")
 def _sigaction(call, v, p):
-    return struct_or_addr(call, v, _sigaction_size(call.arch), lambda d: sigaction_text(call, d))
+    from linuxuser.syscalls.signal import sigaction_size     # (it imports the process module)
+    return struct_or_addr(call, v, sigaction_size(call), lambda d: sigaction_text(call, d))
 
 
 @kind("sigaction_out", out=True)
@@ -702,7 +669,7 @@ def _user_desc(call, v, p):
         for name, width in zip(names, widths):
             fields.append(f"{name}={(bits >> shift) & ((1 << width) - 1)}")
             shift += width
-        return (f"{{entry_number={s32(entry)}, base_addr={F.hexval(base)}, limit={F.hexval(limit)}, "
+        return (f"{{entry_number={s32(entry)}, base_addr={base:#08x}, limit={limit:#08x}, "
                 + ", ".join(fields) + "}")
     return struct_or_addr(call, v, 16, show)
 
@@ -953,10 +920,17 @@ def _result_fcntl(call: Call, result: int) -> str:
     return str(slong(call.arch, result))
 
 
+def _result_thread_area(call: Call, result: int) -> str:
+    """set_thread_area: the entry number the kernel chose (strace's auxstr)."""
+    got = call.read(call.values[0], 4)
+    return f"{result} (entry_number={struct.unpack('<I', got)[0]})" if got else str(result)
+
+
 # How a successful result is printed, by the name RESULTS (signatures.py) gives.
 RESULT_KINDS: dict[str, Callable[[Call, int], str]] = {
     "dec": lambda call, r: str(slong(call.arch, r)),
     "hex": lambda call, r: F.hexval(r & call.arch.word_mask),
     "octal": lambda call, r: F.octal(r),
     "fcntl": _result_fcntl,
+    "thread_area": _result_thread_area,
 }

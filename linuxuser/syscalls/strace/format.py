@@ -47,6 +47,15 @@ def xval(value: int, table: dict[int, str], dflt: str, decimal: bool = False) ->
     return f"{value if decimal else hexval(value)} /* {dflt} */"
 
 
+def field_and_flags(value: int, mask: int, names: dict[int, str], dflt: str,
+                    table: xlat.Flags) -> str:
+    """A value in the `mask` bits, then flags in the others: O_RDWR|O_CREAT,
+    MAP_PRIVATE|MAP_ANONYMOUS, SOCK_STREAM|SOCK_CLOEXEC."""
+    text = xval(value & mask, names, dflt)
+    rest = value & ~mask
+    return text + "|" + flags(rest, table) if rest else text
+
+
 def signal_name(sig: int) -> str:
     if 0 < sig < len(xlat.SIGNALS):
         return xlat.SIGNALS[sig]

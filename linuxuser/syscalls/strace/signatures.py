@@ -182,7 +182,8 @@ SIGNATURES: dict[str, str] = {
 
 # How the result is printed when it is not an error (default: signed decimal).
 RESULTS = {"brk": "hex", "mmap": "hex", "mmap2": "hex", "mremap": "hex", "shmat": "hex",
-           "umask": "octal", "fcntl": "fcntl", "fcntl64": "fcntl"}
+           "umask": "octal", "fcntl": "fcntl", "fcntl64": "fcntl",
+           "set_thread_area": "thread_area"}
 
 # python-ptrace prototype types -> kinds, for syscalls without an entry above.
 _TYPE_KINDS = {"int": "d", "pid_t": "d", "uid_t": "d", "gid_t": "d", "clockid_t": "d",
