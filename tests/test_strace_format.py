@@ -17,7 +17,8 @@ from linuxuser.syscalls.numbers import syscall_names
 from linuxuser.syscalls.strace import StraceOptions, Tracer
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
-from linuxuser.syscalls.strace.decoders import KINDS, Call, sockaddr_text
+from linuxuser.syscalls.strace.kinds import KINDS, Call
+from linuxuser.syscalls.strace.struct_decoders import sockaddr_text
 from linuxuser.syscalls.strace.tracer import summary_table
 from linuxuser.syscalls.structs import STAT_LAYOUTS
 from linuxuser.translate.arch import all_arches
@@ -427,3 +428,37 @@ def test_tracing_off_costs_nothing(monkeypatch):
     Vcpu(traced)
     assert traced.syscalls.dispatch.__func__ is SyscallTable._dispatch_traced
     assert UC_HOOK_BLOCK in kinds
+
+
+def test_futex_lines_as_strace_prints_them(tmp_path):
+    """The lines Debian's strace printed for glibc's pthread_join and a wake:
+    the arguments an operation does not use are left out."""
+    process, tracer = fake_process(tmp_path)
+    waiter, nr = thread(process, 100, "futex", DATA, 9 | 256, 11244, 0, 0, 0xFFFFFFFF)
+    waker, _ = thread(process, 100, "futex", DATA, 1 | 128, 1, 0x1234, 0x5678, 9)
+    process.vcpus = [waiter]
+    tracer.leave(tracer.enter(waiter, nr, "futex"), 0)
+    tracer.leave(tracer.enter(waker, nr, "futex"), 0)
+    assert log_lines(tmp_path) == [
+        f"futex({DATA:#x}, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME, 11244, NULL, "
+        "FUTEX_BITSET_MATCH_ANY) = 0",
+        f"futex({DATA:#x}, FUTEX_WAKE_PRIVATE, 1)   = 0",
+    ]
+
+
+def test_clone3_line_as_strace_prints_it(tmp_path):
+    """struct clone_args, then the parent tid the call stored ('=> {parent_tid=[N]}')."""
+    process, tracer = fake_process(tmp_path)
+    flags = 0x3D0F00        # glibc's pthread_create flags
+    tid_at = DATA + 0x990
+    process.memory.write(DATA, struct.pack("<8Q", flags, 0, tid_at, tid_at, 0, DATA + 0x4000,
+                                           0x800300, DATA + 0x6C0))
+    process.memory.write(tid_at, struct.pack("<i", 30681))
+    vcpu, nr = thread(process, 100, "clone3", DATA, 88)
+    process.vcpus = [vcpu]
+    tracer.leave(tracer.enter(vcpu, nr, "clone3"), 30681)
+    assert log_lines(tmp_path) == [
+        "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
+        "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, "
+        f"child_tid={tid_at:#x}, parent_tid={tid_at:#x}, exit_signal=0, stack={DATA + 0x4000:#x}, "
+        f"stack_size=0x800300, tls={DATA + 0x6C0:#x}}} => {{parent_tid=[30681]}}, 88) = 30681"]

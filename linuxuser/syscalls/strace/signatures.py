@@ -12,7 +12,8 @@ import functools
 
 from ptrace.syscall.prototypes import FILENAME_ARGUMENTS, SYSCALL_PROTOTYPES
 
-from linuxuser.syscalls.strace.decoders import KINDS
+from linuxuser.syscalls.strace import decoders, struct_decoders  # noqa: F401  (they register kinds)
+from linuxuser.syscalls.strace.kinds import KINDS
 from linuxuser.syscalls.strace.sysent import ARCH_NARGS, NARGS
 
 SIGNATURES: dict[str, str] = {
@@ -144,8 +145,8 @@ SIGNATURES: dict[str, str] = {
     "sched_getaffinity": "d u affinity_out",
     "sched_yield": "",
     "getrandom": "obuf:hex lu grnd_flags",
-    "futex": "ptr futex_op futex_val futex_timeout futex_uaddr2 futex_val3",
-    "futex_time64": "ptr futex_op futex_val futex_timeout futex_uaddr2 futex_val3",
+    "futex": "ptr futex_op futex_args",
+    "futex_time64": "ptr futex_op futex_args",
     # signals
     "rt_sigaction": "signal sigaction sigaction_out lu",
     "rt_sigprocmask": "sigprocmask_how sigset:3 sigset_out:3 lu",

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from linuxuser.syscalls.args import s64
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
-from linuxuser.syscalls.strace.decoders import KINDS, RESULT_KINDS, Call, Kind
+from linuxuser.syscalls.strace.decoders import RESULT_KINDS
+from linuxuser.syscalls.strace.kinds import KINDS, Call, Kind
 from linuxuser.syscalls.strace.options import StraceOptions
 from linuxuser.syscalls.strace.signatures import RESULTS, signature
 
