@@ -462,3 +462,24 @@ def test_clone3_line_as_strace_prints_it(tmp_path):
         "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, "
         f"child_tid={tid_at:#x}, parent_tid={tid_at:#x}, exit_signal=0, stack={DATA + 0x4000:#x}, "
         f"stack_size=0x800300, tls={DATA + 0x6C0:#x}}} => {{parent_tid=[30681]}}, 88) = 30681"]
+
+
+def test_thread_exit_keeps_its_pid_prefix(tmp_path):
+    """A thread that calls exit(2) while another lives: its lines keep [pid N]
+    although it leaves the thread list during the call, and it gets its own
+    '+++ exited' line (the process goes on)."""
+    process, tracer = fake_process(tmp_path)
+    worker, nr = thread(process, 101, "exit", 0)
+    leader = SimpleNamespace(tid=100)
+    process.vcpus = [leader, worker]
+    call = tracer.enter(worker, nr, "exit")
+    process.vcpus = [leader]                        # thread_exit removed it
+    process.log.write("linuxuser: a line that interrupts")
+    tracer.leave(call, None)
+    resumed = "[pid   101] <... exit resumed>)"
+    assert log_lines(tmp_path) == [
+        "[pid   101] exit(0 <unfinished ...>",
+        "linuxuser: a line that interrupts",
+        resumed + " " * (40 - len(resumed)) + "= ?",        # '=' in column 40
+        "[pid   101] +++ exited with 0 +++",
+    ]

@@ -25,7 +25,7 @@ class Call:
     """One traced syscall of one thread, as the argument kinds see it."""
 
     __slots__ = ("arch", "mem", "process", "tid", "nr", "name", "raw", "values", "result",
-                 "limit", "started", "entry_text", "after", "exit_args")
+                 "limit", "started", "entry_text", "after", "exit_args", "prefixed")
 
     def __init__(self, process, tid: int, nr: int, name: str, raw: list[int],
                  values: list[int], limit: int) -> None:
@@ -43,6 +43,7 @@ class Call:
         self.entry_text = ""
         self.after: list[str] = []      # lines to print once this call's line is done
         self.exit_args: tuple[int, ...] = ()   # arguments printed when the call returns
+        self.prefixed = False           # its line started with [pid N]
 
     @property
     def failed(self) -> bool:

@@ -104,6 +104,7 @@ class Tracer:
         self.traced = options.traced
         self._plans: dict[int, Plan] = {}
         self._inflight: dict[int, Call] = {}       # tid -> its call in progress
+        self._threads: set[int] = set()            # tids seen and not exited
         self._counts: dict[str, list] = {}         # name -> [nr, calls, errors, seconds]
         self._lock = threading.Lock()
         self._pid = os.getpid()
@@ -126,6 +127,7 @@ class Tracer:
         call = Call(self.process, vcpu.tid, nr, name, raw, plan.values(raw, self.arch.bits),
                     self.options.string_limit)
         self._inflight[call.tid] = call
+        self._threads.add(call.tid)
         if self.lines:
             pieces, rest = [], []
             for i, a in enumerate(plan.args):
@@ -139,6 +141,7 @@ class Tracer:
                 pieces.append(text)
             call.exit_args = tuple(rest)
             more = pieces and rest and not plan.args[rest[0]].kind.glue
+            call.prefixed = self._several()
             call.entry_text = self.prefix(call.tid) + name + "(" + ", ".join(pieces) + (
                 ", " if more else "")
             if self.options.statuses is None:
@@ -173,7 +176,8 @@ class Tracer:
         else:
             self.log.finish_line(call, lambda still_open: self._rest(call, tail, suffix, still_open))
         if call.name == "exit" and result is None and self.process.exit_status is None:
-            self.log.write(f"{self.prefix(call.tid)}+++ exited with {call.values[0] & 0xFF} +++")
+            self._threads.discard(call.tid)          # one thread of several ended
+            self.log.write(f"{self.prefix(call.tid, True)}+++ exited with {call.values[0] & 0xFF} +++")
         for line in call.after:
             self.log.write(line)
 
@@ -200,7 +204,8 @@ class Tracer:
         if still_open:
             column = len(call.entry_text) + len(tail)
             return _pad(tail, column, suffix)
-        head = f"{self.prefix(call.tid)}<... {call.name} resumed>" + tail
+        # The thread is still there: keep its [pid N] even if it is about to go.
+        head = f"{self.prefix(call.tid, call.prefixed or None)}<... {call.name} resumed>" + tail
         return _aligned(head, suffix)
 
     @staticmethod
@@ -218,10 +223,13 @@ class Tracer:
             return "unfinished"
         return "failed" if -4096 < result < 0 else "successful"
 
+    def _several(self) -> bool:
+        return self.multi_process or len(self.process.vcpus) > 1
+
     def prefix(self, tid: int, with_pid: bool | None = None) -> str:
         """"[pid TID] " while there are several threads (or processes), then -t's time."""
         if with_pid is None:
-            with_pid = self.multi_process or len(self.process.vcpus) > 1
+            with_pid = self._several()
         text = f"[pid {tid:5d}] " if with_pid else ""
         stamps = self.options.timestamps
         if stamps:
@@ -289,9 +297,9 @@ class Tracer:
                    else f"+++ exited with {exit_status or 0} +++")
             shown = self.options.signals is None or killed_by is None \
                 or killed_by in self.options.signals      # strace filters "killed by" too
-            for vcpu in list(self.process.vcpus) if shown else ():
-                if vcpu.tid != self.process.pid:
-                    self.log.write(f"{self.prefix(vcpu.tid)}{end}")
+            threads = self._threads | {vcpu.tid for vcpu in list(self.process.vcpus)}
+            for tid in sorted(threads - {self.process.pid}) if shown else ():
+                self.log.write(f"{self.prefix(tid, True)}{end}")
             if shown:
                 self.log.write(self.prefix(self.process.pid, self.multi_process) + end)
         if self.options.summary:
