@@ -25,10 +25,27 @@ Options (qemu-user's; each also works with two dashes):
   -0 ARGV0, --argv0 ARGV0 pass ARGV0 as the guest's argv[0]
   -s SIZE, --stack-size SIZE
                           main thread stack size (suffixes k, M, G; default 8M)
-  -strace, --strace       log each syscall
-  -D FILE, --log-file FILE
+  -strace, --strace       log each syscall in strace's format
+  -D FILE, --log-file FILE, -o FILE
                           write logs to FILE instead of stderr
-  -d ITEM[,...]           debug log items (accepted for qemu compatibility)
+  -d ITEM[,...]           qemu debug logs: in_asm (disassembly of each new
+                          block), exec (each block run), cpu (registers at each
+                          block), page (guest memory map), strace (-d help lists them)
+
+strace's options (each one but -s turns -strace on):
+  -e [trace=]SET          trace only SET: names, %file %process %memory %network
+                          %signal %ipc %desc %creds %clock %stat..., /REGEX, !SET
+  -e signal=SET, -e status=SET (successful, failed, unfinished)
+  -s N                    print N characters of strings (default 32); while
+                          tracing, -s is this and --stack-size sets the stack
+  --string-limit N        the same, always
+  -t, -tt, -ttt           time of day, with microseconds, as seconds since the epoch
+  -T                      time spent in each syscall
+  -c                      count calls, errors and time per syscall; table at exit
+  -C                      the same table, and the log too
+  -S SORTBY               sort the table by time (default), calls, errors or name
+  -z, -Z                  show only successful / only failed calls
+  -f                      (threads are always followed)
 
 The host environment is passed to the guest.  The exit status is the guest's:
 exit code N gives N; a guest killed by signal S kills linuxuser with S.
@@ -44,9 +61,20 @@ _OPTIONS = {
     "0": ("argv0", True), "argv0": ("argv0", True),
     "s": ("stack", True), "stack-size": ("stack", True),
     "strace": ("strace", False),
-    "D": ("log", True), "log-file": ("log", True),
+    "D": ("log", True), "log-file": ("log", True), "o": ("log", True),
     "d": ("debug", True), "debug": ("debug", True),
+    # strace's own options
+    "e": ("expr", True), "string-limit": ("string_limit", True),
+    "t": ("stamps1", False), "tt": ("stamps2", False), "ttt": ("stamps3", False),
+    "T": ("durations", False), "c": ("summary_only", False), "C": ("summary_also", False),
+    "S": ("sort", True), "z": ("successful", False), "Z": ("failed", False),
+    "f": ("follow", False),
 }
+DEBUG_ITEMS = {"in_asm": "show the guest code of each new translated block (Capstone)",
+               "exec": "show each block as it runs",
+               "cpu": "show the registers before each block",
+               "page": "show the guest memory map after loading",
+               "strace": "log each syscall (as -strace)"}
 
 
 def parse_size(text: str) -> int:
@@ -59,11 +87,56 @@ def parse_size(text: str) -> int:
         raise LinuxUserError(f"invalid size: {text!r}", 2) from None
 
 
+def parse_count(text: str, what: str) -> int:
+    if not text.isdigit():
+        raise LinuxUserError(f"{what} must be a number, not {text!r}", 2)
+    return int(text)
+
+
+def apply_strace_option(options: Options, key: str, value: str | None) -> bool:
+    """strace's options: each one also turns tracing on.  False: not one of them."""
+    so = options.strace_options
+    if key == "expr":
+        so.add_expression(value)
+    elif key == "string_limit":
+        so.string_limit = parse_count(value, "the string limit")
+    elif key.startswith("stamps"):
+        so.timestamps = max(so.timestamps, int(key[-1]))
+    elif key == "durations":
+        so.durations = True
+    elif key in ("summary_only", "summary_also"):
+        so.summary = "only" if key == "summary_only" else "also"
+    elif key == "sort":
+        so.set_sort(value)
+    elif key in ("successful", "failed"):
+        so.add_expression(f"status={key}")
+    elif key != "follow":
+        return False
+    options.strace = True
+    return True
+
+
+def apply_debug_items(options: Options, value: str) -> None:
+    """-d ITEM,...: qemu's log items; -d help lists them."""
+    items = [v for v in value.split(",") if v]
+    if "help" in items:
+        sys.stdout.write("Log items (comma separated):\n" + "".join(
+            f"{name:<10}{text}\n" for name, text in DEBUG_ITEMS.items()))
+        raise SystemExit(0)
+    for item in items:
+        if item not in DEBUG_ITEMS:
+            raise LinuxUserError(f"unknown -d item {item!r} (known: {', '.join(DEBUG_ITEMS)})", 2)
+    options.debug.update(items)
+    if "strace" in options.debug:
+        options.strace = True
+
+
 def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
     """-> (options, [PROGRAM, ARGS...], environment changes, argv0)."""
     options = Options(sysroot=os.environ.get("QEMU_LD_PREFIX") or None)
     env_changes: dict[str, str | None] = {}
     argv0 = None
+    sizes: list[str] = []           # -s values: stack size, or strace's string limit
     i = 0
     while i < len(args):
         arg = args[i]
@@ -108,15 +181,24 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
         elif key == "argv0":
             argv0 = value
         elif key == "stack":
-            options.stack_size = parse_size(value)
+            if name == "s":
+                sizes.append(value)
+            else:
+                options.stack_size = parse_size(value)
         elif key == "strace":
             options.strace = True
         elif key == "log":
             options.log_file = value
         elif key == "debug":
-            options.debug.update(v for v in value.split(",") if v)
-            if "strace" in options.debug:
-                options.strace = True
+            apply_debug_items(options, value)
+        else:
+            apply_strace_option(options, key, value)
+    for value in sizes:
+        if options.strace:
+            options.strace_options.string_limit = parse_count(
+                value, "-s (strace's string limit while tracing; --stack-size sets the stack)")
+        else:
+            options.stack_size = parse_size(value)
     rest = args[i:]
     if not rest:
         raise LinuxUserError("no program given (usage: linuxuser [options] PROGRAM [ARGS...])", 2)

@@ -25,6 +25,8 @@ def run_program(options: Options, program: str, argv: list[bytes],
     process.threads.add(vcpu)
     entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
     elf.arch.set_start_state(vcpu.uc, entry, sp)
+    if "page" in options.debug:
+        process.debug_log.page()
     reset_host_signals()
     vcpu.run()
     # The main guest thread called exit(2) while others run: they end the process.

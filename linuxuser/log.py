@@ -1,8 +1,31 @@
-"""linuxuser's own log: -D FILE or stderr, whole lines, one writer at a time."""
+"""linuxuser's own log: -D FILE or stderr, whole lines, one writer at a time.
+
+The strace tracer may leave a line open while a syscall runs (strace prints a
+call's name and input arguments when it starts).  Anything else written
+meanwhile first ends that line with " <unfinished ...>", as strace does; the
+tracer then finishes the call on a "<... NAME resumed>" line of its own.
+"""
 from __future__ import annotations
 
+import fcntl
 import os
+import resource
 import threading
+from typing import Callable
+
+
+def _out_of_the_way(fd: int) -> int:
+    """Move the log file to a high descriptor number, so that the guest's own
+    open() calls get the numbers they would get natively (strace's log is in
+    another process; a -strace log must not shift the guest's fds)."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    low = max(3, min(soft, 1 << 16) - 16)
+    try:
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, low)
+    except OSError:
+        return fd
+    os.close(fd)
+    return high
 
 
 class Log:
@@ -11,25 +34,58 @@ class Log:
     def __init__(self, path: str | None = None) -> None:
         self._lock = threading.Lock()
         self._seen: set = set()
+        self._open: object | None = None      # who left the last line unfinished
         if path:
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            self._fd = _out_of_the_way(
+                os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644))
         else:
             # fd 2 itself, as qemu-user: a dup would take a descriptor number the
             # guest expects to get from its own first open().
             self._fd = 2
 
+    def _emit(self, text: str) -> None:
+        data = text.encode("utf-8", "backslashreplace")
+        while data:
+            try:
+                n = os.write(self._fd, data)
+            except OSError:
+                return
+            data = data[n:]
+
+    def _interrupt(self) -> None:
+        if self._open is not None:
+            self._emit(" <unfinished ...>\n")
+            self._open = None
+
     def write(self, line: str) -> None:
         """Write one line atomically (a single write(2) under the lock)."""
         if self._fd < 0:
             return
-        data = (line if line.endswith("\n") else line + "\n").encode("utf-8", "backslashreplace")
         with self._lock:
-            while data:
-                try:
-                    n = os.write(self._fd, data)
-                except OSError:
-                    return
-                data = data[n:]
+            self._interrupt()
+            self._emit(line if line.endswith("\n") else line + "\n")
+
+    def start_line(self, owner: object, text: str) -> None:
+        """Write `text` and leave the line open for `owner` to finish."""
+        with self._lock:
+            self._interrupt()
+            self._emit(text)
+            self._open = owner
+
+    def finish_line(self, owner: object, rest: Callable[[bool], str]) -> None:
+        """End `owner`'s line: rest(True) continues it if it is still open, else
+        rest(False) is written as a line of its own."""
+        with self._lock:
+            still_open = self._open is owner
+            if not still_open:
+                self._interrupt()
+            self._open = None
+            text = rest(still_open)
+            self._emit(text if text.endswith("\n") else text + "\n")
+
+    def forget_open_line(self) -> None:
+        """In a forked child: the open line is the parent's to finish."""
+        self._open = None
 
     def once(self, key, line: str) -> None:
         """Write `line` the first time `key` is seen."""

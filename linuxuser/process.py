@@ -13,6 +13,7 @@ from typing import NoReturn
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
 from linuxuser.threads import ThreadRegistry
+from linuxuser.syscalls.strace import StraceOptions, Tracer
 from linuxuser.translate.arch import Arch
 
 # Signals whose default action dumps core (qemu-user prints a line for these).
@@ -32,6 +33,7 @@ class Options:
     strace: bool = False
     log_file: str | None = None
     debug: set[str] = field(default_factory=set)
+    strace_options: StraceOptions = field(default_factory=StraceOptions)
 
 
 class GuestProcess:
@@ -46,6 +48,11 @@ class GuestProcess:
         self.memory = GuestMemory(arch.address_space_size)
         self.threads = ThreadRegistry()
         self.memory.exclusive = self.threads.exclusive_section
+        self.tracer = Tracer(self, options.strace_options) if options.strace else None
+        self.debug_log = None
+        if options.debug - {"strace"}:
+            from linuxuser.translate.debuglog import DebugLog
+            self.debug_log = DebugLog(self, options.debug)
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
@@ -81,31 +88,42 @@ class GuestProcess:
         """exit(2): end one thread; the last one to go ends the process."""
         vcpu.exit()
         if self.threads.remove(vcpu):
-            self.exit_group(status)
+            self.exit_group(vcpu, status)
 
-    def exit_group(self, status: int) -> NoReturn:
-        """End every thread at once; the process exits with `status`.
+    def exit_group(self, vcpu, status: int) -> None:
+        """exit_group(2): once the calling syscall has returned (and been traced),
+        every thread ends at once and the process exits with `status`."""
+        vcpu.ending = (status & 0xFF, None)
 
-        Guest output needs no flushing (guest writes are host writes), so the
-        host process simply exits: threads in guest code and threads blocked in
-        syscalls end with it, and no host thread outlives the guest.
-        """
-        self._end(status & 0xFF, None)
-
-    def deliver_fatal_signal(self, vcpu, sig: int, addr: int | None) -> None:
+    def deliver_fatal_signal(self, vcpu, sig: int, addr: int | None, *,
+                             sent_by_syscall: bool = False) -> None:
         """A signal the guest cannot survive here: its default action ends the process.
 
-        (Guest signal handlers are not run yet: a handled synchronous fault also
-        ends the process, as its default action would.)
+        A signal sent by a syscall (kill, tgkill to itself) ends it once that
+        syscall has returned, as the kernel delivers it on the way back to user
+        mode: its strace line shows `= 0` first.  (Guest signal handlers are not
+        run yet: a handled synchronous fault also ends the process, as its
+        default action would.)
         """
         if self.disposition(sig) == SIG_IGN and sig not in CORE_SIGNALS:
             return
         if sig in IGNORED_BY_DEFAULT:
             return
-        self._end(128 + sig, sig)
+        if self.tracer is not None:
+            self.tracer.signal(vcpu, sig, addr)
+        if sent_by_syscall:
+            vcpu.ending = (128 + sig, sig)
+        else:
+            self.end(128 + sig, sig)
 
-    def _end(self, status: int, killed_by: int | None) -> NoReturn:
-        # The first thread to end the process does it; any other waits to die with it.
+    def end(self, status: int, killed_by: int | None) -> NoReturn:
+        """The process ends now, with `status` or killed by `killed_by`.
+
+        Guest output needs no flushing (guest writes are host writes), so the
+        host process simply exits: threads in guest code and threads blocked in
+        syscalls end with it, and no host thread outlives the guest.  The first
+        thread to end the process does it; any other waits to die with it.
+        """
         self._ending.acquire()
         self.exit_status, self.killed_by = status, killed_by
         self.finish()
@@ -118,6 +136,8 @@ class GuestProcess:
     def finish(self) -> NoReturn:
         """Leave the host process the way the guest ended: exit code or signal."""
         sys.stdout.flush()
+        if self.tracer is not None:
+            self.tracer.finish(self.exit_status, self.killed_by)
         if self.killed_by is not None:
             sig = self.killed_by
             if sig in CORE_SIGNALS:

@@ -33,11 +33,13 @@ PACKAGES=(
     gcc-i686-linux-gnu libc6-dev-i386-cross
     qemu-user
     cmake patch
+    strace
 )
 COMMANDS=(
     make gcc cmake patch
     arm-linux-gnueabihf-gcc aarch64-linux-gnu-gcc i686-linux-gnu-gcc
     qemu-arm qemu-aarch64 qemu-i386 qemu-x86_64
+    strace
 )
 
 # A Debian system Python may lack pip; pyenv/venv Pythons bring their own.

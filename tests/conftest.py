@@ -240,6 +240,7 @@ def pytest_report_header(config):
     lines = [f"linuxuser command: {' '.join(linuxuser_command())} (PYTHONPATH={REPO})"]
     missing = guestbuild.missing_tools()
     missing += [a.qemu for a in guestbuild.ARCHES.values() if shutil.which(a.qemu) is None]
+    missing += [tool for tool in ("strace",) if shutil.which(tool) is None]
     if missing:
         lines.append("MISSING TOOLS (tests will fail; run 'make setup'): " + " ".join(missing))
     return lines

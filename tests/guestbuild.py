@@ -146,6 +146,8 @@ def _programs() -> dict[str, Program]:
         Program("futex", "futex.c", libs=("-pthread",)),
         Program("atomics", "atomics.c", libs=("-pthread",),
                 arch_flags={"x86_64": ("-mcx16",)}),
+        Program("strace_calls", "strace_calls.c"),
+        Program("strace_thread", "strace_thread.c", libs=("-lpthread",)),
     ]
     return {p.name: p for p in progs}
 

@@ -20,7 +20,7 @@ ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1
 
 @syscall("exit_group")
 def sys_exit_group(t, status):
-    t.process.exit_group(status & 0xFF)
+    t.process.exit_group(t, status & 0xFF)
     return NO_RESULT
 
 

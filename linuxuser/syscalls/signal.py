@@ -18,10 +18,7 @@ _UNBLOCKABLE = (1 << (host_signal.SIGKILL - 1)) | (1 << (host_signal.SIGSTOP - 1
 
 
 def sigaction_size(t) -> int:
-    """Kernel struct sigaction: handler, flags, [restorer], 64-bit mask.
-
-    AArch64 has no sa_restorer field.
-    """
+    """Kernel struct sigaction: handler, flags, [restorer], 64-bit mask."""
     words = 3 if t.arch.sigaction_has_restorer else 2
     return words * t.arch.word_size + 8
 
@@ -86,7 +83,7 @@ def _signal_self(t, sig: int) -> int:
     if t.process.disposition(sig) != SIG_DFL:
         t.process.log.once(("handler", sig), f"linuxuser: guest handler for signal {sig} "
                            "not run (signal delivery is not implemented): default action")
-    t.process.deliver_fatal_signal(t, sig, None)
+    t.process.deliver_fatal_signal(t, sig, None, sent_by_syscall=True)
     return 0
 
 

@@ -64,6 +64,11 @@ class SyscallTable:
             handler = HANDLERS.get(name)
             nargs = handler.__code__.co_argcount - 1 if handler else 0
             self.entries[nr] = Entry(name, handler, nargs)
+        # Tracing costs nothing when off: the traced path replaces dispatch only
+        # in a process that asked for it.
+        self.tracer = process.tracer
+        if self.tracer is not None:
+            self.dispatch = self._dispatch_traced
 
     def name(self, nr: int) -> str:
         entry = self.entries.get(nr)
@@ -76,17 +81,36 @@ class SyscallTable:
         entry = self.entries.get(nr)
         if entry is None or entry.handler is None:
             result = self._unsupported(nr, entry)
-            args: list[int] = []
         else:
-            args = [regs.read(r) for r in self.abi.args[:entry.nargs]]
-            try:
-                result = entry.handler(vcpu, *args)
-            except GuestFault:
-                result = -errno.EFAULT
-            except OSError as err:
-                result = -(err.errno or errno.EIO)
-        if self.process.options.strace:
-            self._trace(vcpu, nr, args, result)
+            result = self._run(entry, vcpu)
+        if result is not NO_RESULT:
+            regs.write(self.abi.result, result)
+
+    def _run(self, entry: Entry, vcpu: Vcpu):
+        """Call the handler with its argument registers; errors become -errno."""
+        regs = vcpu.regs
+        try:
+            return entry.handler(vcpu, *[regs.read(r) for r in self.abi.args[:entry.nargs]])
+        except GuestFault:
+            return -errno.EFAULT
+        except OSError as err:
+            return -(err.errno or errno.EIO)
+
+    def _dispatch_traced(self, vcpu: Vcpu) -> None:
+        """dispatch, with a strace line: the call is shown before its handler runs
+        (input arguments) and finished after (output arguments, result)."""
+        regs = vcpu.regs
+        nr = regs.read(self.abi.number)
+        entry = self.entries.get(nr)
+        name = entry.name if entry else f"syscall_{nr:#x}"
+        if entry is None or entry.handler is None:
+            result = self._unsupported(nr, entry)       # its own line comes first
+            call = self.tracer.enter(vcpu, nr, name)
+        else:
+            call = self.tracer.enter(vcpu, nr, name)
+            result = self._run(entry, vcpu)
+        if call is not None:
+            self.tracer.leave(call, None if result is NO_RESULT else result)
         if result is not NO_RESULT:
             regs.write(self.abi.result, result)
 
@@ -96,14 +120,3 @@ class SyscallTable:
             self.process.log.once(("enosys", nr),
                                   f"linuxuser: unsupported syscall {name} (nr {nr}): ENOSYS")
         return -errno.ENOSYS
-
-    def _trace(self, vcpu: Vcpu, nr: int, args: list[int], result) -> None:
-        """A qemu -strace style line (issue #6 brings strace's own format)."""
-        if result is NO_RESULT:
-            shown = "?"
-        elif isinstance(result, int) and -4096 < result < 0:
-            shown = f"-1 {errno.errorcode.get(-result, str(-result))}"
-        else:
-            shown = f"{result:#x}" if isinstance(result, int) and result > 0xFFFF else str(result)
-        text = ",".join(f"{a:#x}" for a in args)
-        self.process.log.write(f"{self.process.pid} {self.name(nr)}({text}) = {shown}")

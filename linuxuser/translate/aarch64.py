@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 
+import capstone
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
 from unicorn import arm64_const as A
 
@@ -29,10 +30,13 @@ class Aarch64Arch(Arch):
                               A.UC_ARM64_REG_X3, A.UC_ARM64_REG_X4, A.UC_ARM64_REG_X5),
                              A.UC_ARM64_REG_X0)
     syscall_intno = EXCP_SWI
-    sigaction_has_restorer = False
     uname_machine = "aarch64"
     platform = "aarch64"
     qemu_name = "aarch64"
+    capstone = (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+    debug_registers = tuple((f"X{i:02d}", getattr(A, f"UC_ARM64_REG_X{i}")) for i in range(29)) + (
+        ("FP", A.UC_ARM64_REG_FP), ("LR", A.UC_ARM64_REG_LR), ("SP", A.UC_ARM64_REG_SP),
+        ("PC", A.UC_ARM64_REG_PC), ("NZCV", A.UC_ARM64_REG_NZCV))
     address_space_size = 1 << 46
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000

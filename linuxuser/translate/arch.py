@@ -58,7 +58,8 @@ class Arch:
     # 32-bit ABIs pass a 64-bit syscall argument in a register pair; ARM EABI starts
     # the pair at an even register (a padding argument before it).
     regpair_aligned: bool = False
-    # struct sigaction of the kernel ABI has sa_restorer (not on AArch64).
+    # struct sigaction of the kernel ABI has sa_restorer (all four arches define
+    # SA_RESTORER; AArch64 glibc leaves the flag clear but the field is there).
     sigaction_has_restorer: bool = True
     # Fault interrupts (Unicorn intno) and the guest signal they raise.
     fault_signals: dict[int, int] = {}
@@ -68,6 +69,13 @@ class Arch:
     syscall_pc_lag: int = 0
     # clone(2)'s argument order: most arches use the kernel's CLONE_BACKWARDS.
     clone_args: tuple[str, ...] = ("flags", "stack", "parent_tid", "tls", "child_tid")
+    # CLONE_SETTLS passes a struct user_desc (i386) rather than the thread pointer.
+    clone_tls_is_user_desc: bool = False
+    # Debug logs (-d): Capstone (arch, mode) for in_asm, (name, Unicorn register)
+    # pairs for cpu.
+    capstone: tuple[int, int]
+    debug_registers: tuple[tuple[str, int], ...] = ()
+    symbol_address_mask: int = -1      # ARM: function symbols carry the Thumb bit
 
     @property
     def word_size(self) -> int:
@@ -136,6 +144,10 @@ class Arch:
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""
         return 0, None
+
+    def capstone_mode(self, uc: Uc) -> int:
+        """The Capstone mode of the code the engine is running (ARM: ARM or Thumb)."""
+        return self.capstone[1]
 
     def fault_signal(self, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 
+import capstone
 from unicorn import UC_ARCH_ARM, UC_MODE_ARM, Uc
 from unicorn import arm_const as A
 
@@ -69,6 +70,11 @@ class ArmArch(Arch):
     uname_machine = "armv7l"
     platform = "v7l"
     qemu_name = "arm"
+    capstone = (capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+    symbol_address_mask = ~1
+    debug_registers = tuple((f"R{i:02d}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)) + (
+        ("SP", A.UC_ARM_REG_SP), ("LR", A.UC_ARM_REG_LR), ("PC", A.UC_ARM_REG_PC),
+        ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
@@ -94,6 +100,10 @@ class ArmArch(Arch):
     def get_pc(self, uc: Uc) -> int:
         thumb = 1 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 0
         return uc.reg_read(A.UC_ARM_REG_PC) | thumb
+
+    def capstone_mode(self, uc: Uc) -> int:
+        thumb = uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
+        return capstone.CS_MODE_THUMB if thumb else capstone.CS_MODE_ARM
 
     def set_tls(self, uc: Uc, value: int) -> None:
         uc.reg_write(A.UC_ARM_REG_C13_C0_3, value)   # TPIDRURO

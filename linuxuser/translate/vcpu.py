@@ -60,11 +60,15 @@ class Vcpu:
         self.sigmask = 0
         self.sigaltstack = b""
         self.pending_signal: tuple[int, int | None] | None = None   # (signal, fault address)
+        # (status, signal): the process ends once the current syscall has returned.
+        self.ending: tuple[int, int | None] | None = None
         self.exited = False
         self._syscalls = process.syscalls
         self.arch.hook_syscalls(self.uc, self._on_syscall)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self._hook_memory_access()
+        if process.debug_log is not None:                 # -d in_asm/exec/cpu only
+            process.debug_log.attach(self)
 
     def attach_memory(self) -> None:
         """Map the guest memory into this engine (before it first runs)."""
@@ -75,6 +79,8 @@ class Vcpu:
     def _on_syscall(self) -> None:
         self.leave_guest()
         self._syscalls.dispatch(self)
+        if self.ending is not None:             # exit_group, or a kill of itself
+            self.process.end(*self.ending)
         if not self.exited:
             self.resume_guest()
 

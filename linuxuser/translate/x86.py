@@ -6,6 +6,7 @@ import errno
 import signal
 import struct
 
+import capstone
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, Uc
 from unicorn import x86_const as X
 
@@ -53,6 +54,9 @@ class X86_64Arch(_X86Arch):
     uname_machine = "x86_64"
     platform = "x86_64"
     qemu_name = "x86_64"
+    capstone = (capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
+        "rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip eflags fs_base".split()))
     address_space_size = 1 << 46
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
@@ -123,8 +127,12 @@ class I386Arch(_X86Arch):
                              X.UC_X86_REG_EAX)
     syscall_intno = 0x80
     uname_machine = "i686"
+    clone_tls_is_user_desc = True
     platform = "i686"
     qemu_name = "i386"
+    capstone = (capstone.CS_ARCH_X86, capstone.CS_MODE_32)
+    debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
+        "eax ebx ecx edx esi edi ebp esp eip eflags cs ds es fs gs ss".split()))
     address_space_size = 0xFFFFE000
     stack_top = 0xFFFDE000
     pie_base = 0x56555000

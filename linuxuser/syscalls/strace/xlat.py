@@ -1,0 +1,209 @@
+"""Symbolic constants as strace prints them (names, values and strace's order).
+
+Flag tables are (value, name) tuples in the order strace tries them (a flag
+whose bits are printed is removed before the next is tried, so O_SYNC comes
+before O_DSYNC).  Value tables are dicts.  Values are the x86 / asm-generic
+ones, which the four guest arches share; open(2) flags are the host's (x86)
+bits, guest bits are converted first with the arch's open-flag map.
+Facts from strace's src/xlat/*.in and the kernel's uapi headers.
+"""
+from __future__ import annotations
+
+Flags = tuple[tuple[int, str], ...]
+
+# -- signals (same numbers on x86, ARM and AArch64) ---------------------------------
+
+SIGNALS = ("0 SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 "
+           "SIGSEGV SIGUSR2 SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP "
+           "SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH SIGIO SIGPWR "
+           "SIGSYS SIGRTMIN").split()
+SIGRTMIN, SIGRTMAX = 32, 64
+
+SIG_HANDLERS = {0: "SIG_DFL", 1: "SIG_IGN"}
+
+SA_FLAGS: Flags = ((0x04000000, "SA_RESTORER"), (0x08000000, "SA_ONSTACK"),
+                   (0x10000000, "SA_RESTART"), (0x40000000, "SA_NODEFER"),
+                   (0x80000000, "SA_RESETHAND"), (4, "SA_SIGINFO"), (1, "SA_NOCLDSTOP"),
+                   (2, "SA_NOCLDWAIT"))
+SA_RESTORER = 0x04000000
+
+SIGPROCMASK_HOW = {0: "SIG_BLOCK", 1: "SIG_UNBLOCK", 2: "SIG_SETMASK"}
+SIGALTSTACK_FLAGS: Flags = ((1, "SS_ONSTACK"), (2, "SS_DISABLE"), (1 << 31, "SS_AUTODISARM"))
+
+# si_code values: the generic ones, then per signal (kernel uapi siginfo.h).
+SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER",
+            -3: "SI_MESGQ", -4: "SI_ASYNCIO", -5: "SI_SIGIO", -6: "SI_TKILL"}
+SIGNAL_SI_CODES = {
+    "SIGSEGV": {1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 3: "SEGV_BNDERR", 4: "SEGV_PKUERR"},
+    "SIGBUS": {1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR"},
+    "SIGILL": {1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP",
+               5: "ILL_PRVOPC", 6: "ILL_PRVREG", 7: "ILL_COPROC", 8: "ILL_BADSTK"},
+    "SIGFPE": {1: "FPE_INTDIV", 2: "FPE_INTOVF", 3: "FPE_FLTDIV", 4: "FPE_FLTOVF",
+               5: "FPE_FLTUND", 6: "FPE_FLTRES", 7: "FPE_FLTINV", 8: "FPE_FLTSUB"},
+    "SIGTRAP": {1: "TRAP_BRKPT", 2: "TRAP_TRACE", 3: "TRAP_BRANCH", 4: "TRAP_HWBKPT"},
+}
+
+# -- files ----------------------------------------------------------------------------
+
+O_ACCMODE = 3
+OPEN_ACCESS = {0: "O_RDONLY", 1: "O_WRONLY", 2: "O_RDWR", 3: "O_ACCMODE"}
+O_CREAT, O_DIRECTORY, O_TMPFILE_BIT = 0o100, 0o200000, 0o20000000
+OPEN_FLAGS: Flags = (
+    (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"),
+    (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"), (0o4010000, "O_SYNC"),
+    (0o4000000, "__O_SYNC"), (0o10000, "O_DSYNC"), (0o40000, "O_DIRECT"),
+    (0o100000, "O_LARGEFILE"), (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"),
+    (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"), (0o20200000, "O_TMPFILE"),
+    (0o20000000, "__O_TMPFILE"), (0o200000, "O_DIRECTORY"), (0o20000, "FASYNC"))
+
+AT_FDCWD = -100
+AT_FLAGS: Flags = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_REMOVEDIR"),
+                   (0x400, "AT_SYMLINK_FOLLOW"), (0x800, "AT_NO_AUTOMOUNT"),
+                   (0x1000, "AT_EMPTY_PATH"), (0x8000, "AT_RECURSIVE"))
+FACCESSAT_FLAGS: Flags = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"),
+                          (0x1000, "AT_EMPTY_PATH"))
+STATX_SYNC = {0: "AT_STATX_SYNC_AS_STAT", 0x2000: "AT_STATX_FORCE_SYNC",
+              0x4000: "AT_STATX_DONT_SYNC", 0x6000: "AT_STATX_SYNC_TYPE"}
+STATX_MASK: Flags = (
+    (0xFFF, "STATX_ALL"), (0x7FF, "STATX_BASIC_STATS"), (1, "STATX_TYPE"), (2, "STATX_MODE"),
+    (4, "STATX_NLINK"), (8, "STATX_UID"), (0x10, "STATX_GID"), (0x20, "STATX_ATIME"),
+    (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"),
+    (0x200, "STATX_SIZE"), (0x400, "STATX_BLOCKS"), (0x800, "STATX_BTIME"),
+    (0x1000, "STATX_MNT_ID"), (0x2000, "STATX_DIOALIGN"), (0x4000, "STATX_MNT_ID_UNIQUE"),
+    (0x8000, "STATX_SUBVOL"), (0x10000, "STATX_WRITE_ATOMIC"),
+    (0x20000, "STATX_DIO_READ_ALIGN"))
+ACCESS_MODES: Flags = ((4, "R_OK"), (2, "W_OK"), (1, "X_OK"))
+S_IFMT = 0o170000
+FILE_TYPES = {0o100000: "S_IFREG", 0o140000: "S_IFSOCK", 0o10000: "S_IFIFO",
+              0o120000: "S_IFLNK", 0o40000: "S_IFDIR", 0o60000: "S_IFBLK",
+              0o20000: "S_IFCHR"}
+MODE_BITS: Flags = ((0o4000, "S_ISUID"), (0o2000, "S_ISGID"), (0o1000, "S_ISVTX"))
+WHENCE = {0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END", 3: "SEEK_DATA", 4: "SEEK_HOLE"}
+FCNTL_CMDS = {0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL",
+              5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN",
+              10: "F_SETSIG", 11: "F_GETSIG", 12: "F_GETLK64", 13: "F_SETLK64",
+              14: "F_SETLKW64", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX",
+              17: "F_GETOWNER_UIDS", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK",
+              38: "F_OFD_SETLKW", 1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY",
+              1029: "F_CANCELLK", 1030: "F_DUPFD_CLOEXEC", 1031: "F_SETPIPE_SZ",
+              1032: "F_GETPIPE_SZ", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS"}
+FD_FLAGS: Flags = ((1, "FD_CLOEXEC"),)
+GRND_FLAGS: Flags = ((1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE"))
+RENAME_FLAGS: Flags = ((1, "RENAME_NOREPLACE"), (2, "RENAME_EXCHANGE"), (4, "RENAME_WHITEOUT"))
+UNLINKAT_FLAGS: Flags = ((0x200, "AT_REMOVEDIR"),)
+CLOSE_RANGE_FLAGS: Flags = ((2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC"))
+
+# Terminal and file ioctls (asm-generic numbering, as x86 and ARM use).
+IOCTLS = {0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x5404: "TCSETSF",
+          0x5405: "TCGETA", 0x5406: "TCSETA", 0x5409: "TCSBRK", 0x540B: "TCFLSH",
+          0x540E: "TIOCSCTTY", 0x540F: "TIOCGPGRP", 0x5410: "TIOCSPGRP",
+          0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541B: "FIONREAD",
+          0x5421: "FIONBIO", 0x5422: "TIOCNOTTY", 0x5429: "TIOCGSID",
+          0x5450: "FIONCLEX", 0x5451: "FIOCLEX", 0x5452: "FIOASYNC"}
+
+# -- memory ---------------------------------------------------------------------------
+
+PROT_FLAGS: Flags = ((1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"), (8, "PROT_SEM"),
+                     (0x01000000, "PROT_GROWSDOWN"), (0x02000000, "PROT_GROWSUP"))
+MAP_TYPES = {1: "MAP_SHARED", 2: "MAP_PRIVATE", 3: "MAP_SHARED_VALIDATE", 8: "MAP_DROPPABLE"}
+MAP_TYPE_MASK = 0xF
+MAP_FLAGS: Flags = (
+    (0x10, "MAP_FIXED"), (0x20, "MAP_ANONYMOUS"), (0x40, "MAP_32BIT"), (0x4000, "MAP_NORESERVE"),
+    (0x8000, "MAP_POPULATE"), (0x10000, "MAP_NONBLOCK"), (0x100, "MAP_GROWSDOWN"),
+    (0x800, "MAP_DENYWRITE"), (0x1000, "MAP_EXECUTABLE"), (0x2000, "MAP_LOCKED"),
+    (0x20000, "MAP_STACK"), (0x40000, "MAP_HUGETLB"), (0x80000, "MAP_SYNC"),
+    (0x4000000, "MAP_UNINITIALIZED"), (0x100000, "MAP_FIXED_NOREPLACE"))
+MREMAP_FLAGS: Flags = ((1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP"))
+MADVISE = {0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED",
+           4: "MADV_DONTNEED", 8: "MADV_FREE", 9: "MADV_REMOVE", 10: "MADV_DONTFORK",
+           11: "MADV_DOFORK", 12: "MADV_MERGEABLE", 13: "MADV_UNMERGEABLE",
+           14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 16: "MADV_DONTDUMP", 17: "MADV_DODUMP",
+           18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT",
+           22: "MADV_POPULATE_READ", 23: "MADV_POPULATE_WRITE", 100: "MADV_HWPOISON"}
+MSYNC_FLAGS: Flags = ((1, "MS_ASYNC"), (2, "MS_INVALIDATE"), (4, "MS_SYNC"))
+
+# -- processes, threads, time -----------------------------------------------------------
+
+RLIMITS = {0: "RLIMIT_CPU", 1: "RLIMIT_FSIZE", 2: "RLIMIT_DATA", 3: "RLIMIT_STACK",
+           4: "RLIMIT_CORE", 5: "RLIMIT_RSS", 6: "RLIMIT_NPROC", 7: "RLIMIT_NOFILE",
+           8: "RLIMIT_MEMLOCK", 9: "RLIMIT_AS", 10: "RLIMIT_LOCKS", 11: "RLIMIT_SIGPENDING",
+           12: "RLIMIT_MSGQUEUE", 13: "RLIMIT_NICE", 14: "RLIMIT_RTPRIO", 15: "RLIMIT_RTTIME"}
+CLOCKS = {0: "CLOCK_REALTIME", 1: "CLOCK_MONOTONIC", 2: "CLOCK_PROCESS_CPUTIME_ID",
+          3: "CLOCK_THREAD_CPUTIME_ID", 4: "CLOCK_MONOTONIC_RAW", 5: "CLOCK_REALTIME_COARSE",
+          6: "CLOCK_MONOTONIC_COARSE", 7: "CLOCK_BOOTTIME", 8: "CLOCK_REALTIME_ALARM",
+          9: "CLOCK_BOOTTIME_ALARM", 11: "CLOCK_TAI"}
+TIMER_FLAGS: Flags = ((1, "TIMER_ABSTIME"),)
+FUTEX_PRIVATE, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK = 128, 256, 0x7F
+FUTEX_OPS = {0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE",
+             4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP", 6: "FUTEX_LOCK_PI",
+             7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET",
+             10: "FUTEX_WAKE_BITSET", 11: "FUTEX_WAIT_REQUEUE_PI", 12: "FUTEX_CMP_REQUEUE_PI",
+             13: "FUTEX_LOCK_PI2"}
+CLONE_FLAGS: Flags = (
+    (0x100, "CLONE_VM"), (0x200, "CLONE_FS"), (0x400, "CLONE_FILES"), (0x800, "CLONE_SIGHAND"),
+    (0x1000, "CLONE_PIDFD"), (0x2000, "CLONE_PTRACE"), (0x4000, "CLONE_VFORK"),
+    (0x8000, "CLONE_PARENT"), (0x10000, "CLONE_THREAD"), (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"), (0x80000, "CLONE_SETTLS"), (0x100000, "CLONE_PARENT_SETTID"),
+    (0x200000, "CLONE_CHILD_CLEARTID"), (0x800000, "CLONE_UNTRACED"),
+    (0x1000000, "CLONE_CHILD_SETTID"), (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"), (0x8000000, "CLONE_NEWIPC"), (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"), (0x40000000, "CLONE_NEWNET"), (0x80000000, "CLONE_IO"))
+WAIT_OPTIONS: Flags = ((1, "WNOHANG"), (2, "WSTOPPED"), (4, "WEXITED"), (8, "WCONTINUED"),
+                       (0x1000000, "WNOWAIT"), (0x80000000, "__WCLONE"),
+                       (0x40000000, "__WALL"), (0x20000000, "__WNOTHREAD"))
+ARCH_PRCTL = {0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS",
+              0x1004: "ARCH_GET_GS", 0x1011: "ARCH_GET_CPUID", 0x1012: "ARCH_SET_CPUID",
+              0x1021: "ARCH_GET_XCOMP_SUPP", 0x1022: "ARCH_GET_XCOMP_PERM",
+              0x1023: "ARCH_REQ_XCOMP_PERM", 0x2001: "ARCH_MAP_VDSO_X32",
+              0x2002: "ARCH_MAP_VDSO_32", 0x2003: "ARCH_MAP_VDSO_64",
+              0x5001: "ARCH_SHSTK_ENABLE", 0x5002: "ARCH_SHSTK_DISABLE",
+              0x5003: "ARCH_SHSTK_LOCK", 0x5004: "ARCH_SHSTK_UNLOCK",
+              0x5005: "ARCH_SHSTK_STATUS"}
+PRCTL = {1: "PR_SET_PDEATHSIG", 2: "PR_GET_PDEATHSIG", 3: "PR_GET_DUMPABLE",
+         4: "PR_SET_DUMPABLE", 15: "PR_SET_NAME", 16: "PR_GET_NAME", 22: "PR_SET_SECCOMP",
+         21: "PR_GET_SECCOMP", 36: "PR_SET_CHILD_SUBREAPER", 38: "PR_SET_NO_NEW_PRIVS",
+         39: "PR_GET_NO_NEW_PRIVS", 0x59616d61: "PR_SET_PTRACER", 1398164801: "PR_SET_VMA"}
+SCHED_POLICIES = {0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH",
+                  5: "SCHED_IDLE", 6: "SCHED_DEADLINE"}
+MEMBARRIER = {0: "MEMBARRIER_CMD_QUERY", 1: "MEMBARRIER_CMD_GLOBAL",
+              2: "MEMBARRIER_CMD_GLOBAL_EXPEDITED",
+              4: "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED",
+              8: "MEMBARRIER_CMD_PRIVATE_EXPEDITED",
+              16: "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED"}
+
+# -- sockets ---------------------------------------------------------------------------
+
+ADDRESS_FAMILIES = {0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 3: "AF_AX25", 4: "AF_IPX",
+                    5: "AF_APPLETALK", 7: "AF_BRIDGE", 10: "AF_INET6", 15: "AF_KEY",
+                    16: "AF_NETLINK", 17: "AF_PACKET", 29: "AF_CAN", 31: "AF_BLUETOOTH",
+                    38: "AF_ALG", 40: "AF_VSOCK", 44: "AF_XDP"}
+SOCKET_TYPES = {1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM",
+                5: "SOCK_SEQPACKET", 6: "SOCK_DCCP", 10: "SOCK_PACKET"}
+SOCKET_TYPE_FLAGS: Flags = ((0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK"))
+IP_PROTOCOLS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP",
+                41: "IPPROTO_IPV6", 58: "IPPROTO_ICMPV6", 132: "IPPROTO_SCTP",
+                255: "IPPROTO_RAW"}
+SOCKOPT_LEVELS = {1: "SOL_SOCKET", 0: "SOL_IP", 6: "SOL_TCP", 17: "SOL_UDP", 41: "SOL_IPV6"}
+SOL_SOCKET_OPTIONS = {1: "SO_DEBUG", 2: "SO_REUSEADDR", 3: "SO_TYPE", 4: "SO_ERROR",
+                      5: "SO_DONTROUTE", 6: "SO_BROADCAST", 7: "SO_SNDBUF", 8: "SO_RCVBUF",
+                      9: "SO_KEEPALIVE", 10: "SO_OOBINLINE", 13: "SO_LINGER",
+                      15: "SO_REUSEPORT", 20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO"}
+MSG_FLAGS: Flags = ((1, "MSG_OOB"), (2, "MSG_PEEK"), (4, "MSG_DONTROUTE"), (8, "MSG_CTRUNC"),
+                    (0x10, "MSG_PROXY"), (0x20, "MSG_TRUNC"), (0x40, "MSG_DONTWAIT"),
+                    (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"), (0x200, "MSG_FIN"),
+                    (0x400, "MSG_SYN"), (0x800, "MSG_CONFIRM"), (0x1000, "MSG_RST"),
+                    (0x2000, "MSG_ERRQUEUE"), (0x4000, "MSG_NOSIGNAL"), (0x8000, "MSG_MORE"),
+                    (0x10000, "MSG_WAITFORONE"), (0x40000000, "MSG_CMSG_CLOEXEC"))
+SHUTDOWN_HOW = {0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR"}
+POLL_EVENTS: Flags = ((1, "POLLIN"), (2, "POLLPRI"), (4, "POLLOUT"), (8, "POLLERR"),
+                      (0x10, "POLLHUP"), (0x20, "POLLNVAL"), (0x40, "POLLRDNORM"),
+                      (0x80, "POLLRDBAND"), (0x100, "POLLWRNORM"), (0x200, "POLLWRBAND"),
+                      (0x400, "POLLMSG"), (0x1000, "POLLREMOVE"), (0x2000, "POLLRDHUP"))
+EPOLL_CTL = {1: "EPOLL_CTL_ADD", 2: "EPOLL_CTL_DEL", 3: "EPOLL_CTL_MOD"}
+EPOLL_EVENTS: Flags = ((1, "EPOLLIN"), (2, "EPOLLPRI"), (4, "EPOLLOUT"), (8, "EPOLLERR"),
+                       (0x10, "EPOLLHUP"), (0x20, "EPOLLNVAL"), (0x40, "EPOLLRDNORM"),
+                       (0x80, "EPOLLRDBAND"), (0x100, "EPOLLWRNORM"), (0x200, "EPOLLWRBAND"),
+                       (0x400, "EPOLLMSG"), (0x2000, "EPOLLRDHUP"),
+                       (0x10000000, "EPOLLEXCLUSIVE"), (0x20000000, "EPOLLWAKEUP"),
+                       (0x40000000, "EPOLLONESHOT"), (0x80000000, "EPOLLET"))
+EFD_FLAGS: Flags = ((0o2000000, "EFD_CLOEXEC"), (0o4000, "EFD_NONBLOCK"), (1, "EFD_SEMAPHORE"))
