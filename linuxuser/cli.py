@@ -45,6 +45,7 @@ _OPTIONS = {
     "s": ("stack", True), "stack-size": ("stack", True),
     "strace": ("strace", False),
     "D": ("log", True), "log-file": ("log", True),
+    "log-file-append": ("log_append", True),       # used by a guest's execve
     "d": ("debug", True), "debug": ("debug", True),
 }
 
@@ -113,6 +114,8 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
             options.strace = True
         elif key == "log":
             options.log_file = value
+        elif key == "log_append":
+            options.log_file, options.log_append = value, True
         elif key == "debug":
             options.debug.update(v for v in value.split(",") if v)
             if "strace" in options.debug:

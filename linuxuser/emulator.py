@@ -25,6 +25,7 @@ def run_program(options: Options, program: str, argv: list[bytes],
     process.vcpus.append(vcpu)
     entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
     elf.arch.set_start_state(vcpu.uc, entry, sp)
+    process.inherit_host_dispositions()
     reset_host_signals()
     vcpu.run()
     process.finish()
@@ -35,7 +36,10 @@ def reset_host_signals() -> None:
     """The guest starts with every signal at its default action.
 
     Python ignores SIGPIPE and catches SIGINT; undo both (and SIGXFSZ) so that
-    `guest | head -1` and Ctrl-C end the guest as they would natively.
+    `guest | head -1` and Ctrl-C end the guest as they would natively.  A SIGINT
+    that was already ignored when we started (a background job) stays ignored.
     """
-    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ):
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
         signal.signal(sig, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -277,6 +277,11 @@ class GuestMemory:
                 uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
             self.engines.append(uc)
 
+    def after_fork_child(self, uc) -> None:
+        """In a forked child only engine `uc` is left; the lock is new."""
+        self.lock = threading.RLock()
+        self.engines = [uc]
+
     def detach(self, uc) -> None:
         with self.lock:
             if uc in self.engines:

@@ -37,7 +37,7 @@ def sys_rt_sigaction(t, sig, act, oldact, sigsetsize):
     if oldact:
         t.mem.write(oldact, t.process.sigactions.get(sig, bytes(size)))
     if new is not None:
-        t.process.sigactions[sig] = new
+        t.process.set_disposition(sig, new)
     return 0
 
 

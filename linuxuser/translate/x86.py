@@ -48,6 +48,8 @@ class X86_64Arch(_X86Arch):
                              (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                               X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9),
                              X.UC_X86_REG_RAX)
+    clone_arg_order = ("parent_tid", "child_tid", "tls")
+    runs_on_host = True
     uname_machine = "x86_64"
     platform = "x86_64"
     qemu_name = "x86_64"
@@ -118,6 +120,9 @@ class I386Arch(_X86Arch):
                               X.UC_X86_REG_ESI, X.UC_X86_REG_EDI, X.UC_X86_REG_EBP),
                              X.UC_X86_REG_EAX)
     syscall_intno = 0x80
+    clone_tls_is_user_desc = True
+    select_takes_struct = True
+    runs_on_host = True
     uname_machine = "i686"
     platform = "i686"
     qemu_name = "i386"
