@@ -9,7 +9,7 @@ import os
 import struct
 
 from linuxuser.memory import PROT_READ, PROT_WRITE
-from linuxuser.syscalls import host
+from linuxuser.syscalls import host, procfs
 from linuxuser.syscalls.args import AT_FDCWD, arg64, dir_fd, s32, slong
 from linuxuser.syscalls.structs import iovec_layout, pack_stat
 from linuxuser.syscalls.table import syscall
@@ -71,8 +71,13 @@ def guest_open_flags(t, flags: int) -> int:
 
 @syscall("openat")
 def sys_openat(t, dirfd, path, flags, mode):
-    return host.call("openat", s32(dirfd), guest_path(t, path),
-                     host_open_flags(t, s32(flags)), mode & 0o7777)
+    raw = t.mem.read_cstring(path, 4096)
+    host_flags = host_open_flags(t, s32(flags))
+    if raw.startswith(b"/proc/"):
+        fd = procfs.open_emulated(t, raw, bool(host_flags & os.O_CLOEXEC))
+        if fd is not None:
+            return fd
+    return host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
 
 
 @syscall("open")

@@ -206,3 +206,20 @@ def pack_statfs(arch: Arch, host_raw: bytes, kind: str) -> bytes:
     if arch.bits == 32 and any(values[f] > 0xFFFFFFFF for f in _STATFS_COUNTS + ("bsize",)):
         raise OSError(75, "statfs counts overflow 32 bits")          # EOVERFLOW
     return statfs_layout(arch).pack(values)
+
+
+# struct flock {short type, whence; off_t start, len; pid_t pid}: off_t is the
+# guest's long in struct flock, 64 bits in struct flock64 (8-aligned on ARM
+# EABI, 4-aligned on i386).
+_FLOCK_FIELDS = "type whence start len pid"
+FLOCK_HOST = Layout("<hh4xqqi4x", _FLOCK_FIELDS)
+_FLOCK64_LAYOUTS = {"i386": Layout("<hhqqi", _FLOCK_FIELDS),
+                    "arm": Layout("<hh4xqqi4x", _FLOCK_FIELDS)}
+
+
+def flock_layout(arch: Arch, wide: bool) -> Layout:
+    if arch.bits == 64:
+        return FLOCK_HOST
+    if wide:
+        return _FLOCK64_LAYOUTS[arch.name]
+    return Layout("<hhiii", _FLOCK_FIELDS)

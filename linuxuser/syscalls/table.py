@@ -27,7 +27,7 @@ HANDLERS: dict[str, Handler] = {}
 QUIET_ENOSYS: set[str] = set()
 NO_RESULT = object()
 
-AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "time", "signal", "children")
+AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "time", "signal", "children", "polling", "net")
 
 
 def syscall(*names: str) -> Callable[[Handler], Handler]:

@@ -71,6 +71,11 @@ class Arch:
     # Arches whose programs the host kernel runs itself (execve runs them directly
     # when the guest is of another arch).
     runs_on_host: bool = False
+    # /proc/cpuinfo: AT_HWCAP bit i is named hwcap_names[i] (the kernel's
+    # hwcap_str); each CPU's block is cpuinfo_block.format(n=cpu, features=...).
+    hwcap_names: tuple[str, ...] = ()
+    cpuinfo_block: str = "processor\t: {n}\nFeatures\t: {features}\n\n"
+    cpuinfo_trailer: str = ""
 
     @property
     def word_size(self) -> int:
@@ -124,6 +129,13 @@ class Arch:
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""
         return 0, None
+
+    def cpuinfo(self, hwcap: int, ncpus: int) -> str:
+        """/proc/cpuinfo for the CPU the engine emulates, one block per host CPU."""
+        features = " ".join(name for bit, name in enumerate(self.hwcap_names)
+                            if name and hwcap >> bit & 1)
+        return "".join(self.cpuinfo_block.format(n=n, features=features)
+                       for n in range(ncpus)) + self.cpuinfo_trailer
 
     def fault_signal(self, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)

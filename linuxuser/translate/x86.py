@@ -23,6 +23,15 @@ _CPUID_SCRATCH = 0x1000
 class _X86Arch(Arch):
     uc_arch = UC_ARCH_X86
     fault_signals = X86_FAULTS
+    # CPUID.1:EDX bits, as the kernel's x86_cap_flags name them.
+    hwcap_names = ("fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "",
+                   "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", "",
+                   "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe")
+    cpuinfo_block = ("processor\t: {n}\nvendor_id\t: linuxuser\ncpu family\t: 6\n"
+                     "model\t\t: 6\nmodel name\t: linuxuser virtual CPU (Unicorn)\n"
+                     "stepping\t: 3\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 13\n"
+                     "wp\t\t: yes\nflags\t\t: {features}\nbogomips\t: 100.00\n"
+                     "clflush size\t: 64\ncache_alignment\t: 64\n\n")
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP is CPUID.1:EDX of the CPU the engine emulates, as Linux sets it."""
