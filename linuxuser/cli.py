@@ -128,8 +128,22 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
     return options, rest, env_changes, argv0
 
 
+def initial_environment() -> dict[bytes, bytes]:
+    """The environment linuxuser was started with.
+
+    Python may add LC_CTYPE=C.UTF-8 to os.environ at start-up (PEP 538 locale
+    coercion); /proc/self/environ still has what execve passed.
+    """
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            entries = f.read().split(b"\0")
+    except OSError:
+        return dict(os.environb)
+    return dict(e.split(b"=", 1) for e in entries if b"=" in e)
+
+
 def guest_environment(changes: dict[str, str | None]) -> list[bytes]:
-    env = dict(os.environb)
+    env = initial_environment()
     for var, value in changes.items():
         key = os.fsencode(var)
         if value is None:

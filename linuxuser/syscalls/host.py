@@ -46,6 +46,7 @@ _PROTOTYPES = {
     "timerfd_create": (_c_int, [_c_int, _c_int]),
     "timerfd_settime": (_c_int, [_c_int, _c_int, _vp, _vp]),
     "timerfd_gettime": (_c_int, [_c_int, _vp]),
+    "futimens": (_c_int, [_c_int, _vp]),
     "utimensat": (_c_int, [_c_int, ctypes.c_char_p, _vp, _c_int]),
     "recvfrom": (_ssz, [_c_int, _vp, _sz, _c_int, _vp, _vp]),
     "sendto": (_ssz, [_c_int, _vp, _sz, _c_int, _vp, _c_uint]),

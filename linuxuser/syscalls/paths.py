@@ -231,8 +231,8 @@ def _utimens(t, dirfd: int, path: int, times: list[tuple[int, int]] | None, flag
     if times is not None:
         arr = (Timespec * 2)(*(Timespec(s, ns) for s, ns in times))
     if not path:
-        # futimens(): utimensat(fd, NULL, ...)
-        return host.call("utimensat", s32(dirfd), None, arr, s32(flags))
+        # utimensat(fd, NULL, ...) is futimens() (glibc's utimensat refuses NULL)
+        return host.call("futimens", s32(dirfd), arr)
     raw = t.mem.read_cstring(path, 4096)
     host_path = host_path_of(t, raw) if raw else raw
     return host.call("utimensat", s32(dirfd), host_path, arr, s32(flags))
@@ -306,8 +306,7 @@ _HOST_STATFS_SIZE = 120
 
 def _statfs_handlers(name: str, fname: str, kind: str, sized: bool) -> None:
     def put(t, buf: int, host_buf, size: int | None) -> int:
-        from linuxuser.syscalls.structs import STATFS64_LAYOUT
-        if sized and size != STATFS64_LAYOUT.size:
+        if sized and size not in t.arch.statfs64_sizes:
             return -errno.EINVAL
         t.mem.write(buf, pack_statfs(t.arch, host_buf.raw, kind))
         return 0

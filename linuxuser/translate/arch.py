@@ -71,6 +71,9 @@ class Arch:
     # Arches whose programs the host kernel runs itself (execve runs them directly
     # when the guest is of another arch).
     runs_on_host: bool = False
+    # Sizes statfs64/fstatfs64 accept for their 84-byte struct (ARM's wrapper also
+    # takes 88, the size EABI's padding gives glibc's struct statfs64).
+    statfs64_sizes: tuple[int, ...] = (84,)
     # /proc/cpuinfo: AT_HWCAP bit i is named hwcap_names[i] (the kernel's
     # hwcap_str); each CPU's block is cpuinfo_block.format(n=cpu, features=...).
     hwcap_names: tuple[str, ...] = ()

@@ -63,6 +63,7 @@ class ArmArch(Arch):
                              A.UC_ARM_REG_R0)
     syscall_intno = EXCP_SWI
     regpair_aligned = True
+    statfs64_sizes = (84, 88)
     uname_machine = "armv7l"
     platform = "v7l"
     qemu_name = "arm"
