@@ -140,6 +140,9 @@ def _programs() -> dict[str, Program]:
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),
         Program("clock", "clock.c"),
+        Program("structs_files", "structs_files.c"),
+        Program("structs_io", "structs_io.c"),
+        Program("structs_net", "structs_net.c"),
     ]
     return {p.name: p for p in progs}
 

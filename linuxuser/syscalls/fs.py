@@ -255,12 +255,23 @@ def sys_readlink(t, path, buf, bufsiz):
 # -- ioctl -----------------------------------------------------------------------
 
 # Terminal ioctls whose argument is a struct with the same layout on every guest
-# arch (asm-generic numbering, kernel struct termios of 36 bytes): cmd -> size.
+# arch (asm-generic numbering, kernel struct termios of 36 bytes, termios2 of 44,
+# winsize of 8): cmd -> size of what the pointer argument points to.
 _IOCTL_IN = {0x5402: 36, 0x5403: 36, 0x5404: 36,        # TCSETS, TCSETSW, TCSETSF
-             0x5414: 8, 0x5410: 4, 0x5421: 4}           # TIOCSWINSZ, TIOCSPGRP, FIONBIO
-_IOCTL_OUT = {0x5401: 36, 0x5413: 8, 0x540F: 4,          # TCGETS, TIOCGWINSZ, TIOCGPGRP
-              0x541B: 4, 0x5429: 4}                      # FIONREAD, TIOCGSID
-_IOCTL_NOARG = {0x5422, 0x5450, 0x5451}                  # TIOCNOTTY, FIONCLEX, FIOCLEX
+             0x402C542B: 44, 0x402C542C: 44, 0x402C542D: 44,   # TCSETS2, TCSETSW2, TCSETSF2
+             0x5414: 8, 0x5410: 4, 0x5421: 4,           # TIOCSWINSZ, TIOCSPGRP, FIONBIO
+             0x5452: 4, 0x5423: 4, 0x5412: 1,           # FIOASYNC, TIOCSETD, TIOCSTI
+             0x5418: 4, 0x5416: 4, 0x5417: 4,           # TIOCMSET, TIOCMBIS, TIOCMBIC
+             0x40045431: 4}                             # TIOCSPTLCK
+_IOCTL_OUT = {0x5401: 36, 0x802C542A: 44,               # TCGETS, TCGETS2
+              0x5413: 8, 0x540F: 4, 0x541B: 4,          # TIOCGWINSZ, TIOCGPGRP, FIONREAD
+              0x5429: 4, 0x5411: 4, 0x5424: 4,          # TIOCGSID, TIOCOUTQ, TIOCGETD
+              0x5415: 4, 0x80045430: 4, 0x80045439: 4}  # TIOCMGET, TIOCGPTN, TIOCGPTLCK
+_IOCTL_NOARG = {0x5422, 0x5450, 0x5451,                 # TIOCNOTTY, FIONCLEX, FIOCLEX
+                0x540C, 0x540D}                         # TIOCEXCL, TIOCNXCL
+# ... and those whose argument is a plain integer.
+_IOCTL_VALUE = {0x540E, 0x5409, 0x540A, 0x540B,         # TIOCSCTTY, TCSBRK, TCXONC, TCFLSH
+                0x5425, 0x5427, 0x5428, 0x5441}         # TCSBRKP, TIOCSBRK, TIOCCBRK, TIOCGPTPEER
 
 
 @syscall("ioctl")
@@ -272,6 +283,8 @@ def sys_ioctl(t, fd, cmd, arg):
         ptr = t.mem.check(arg, _IOCTL_IN[cmd], PROT_READ)
     elif cmd in _IOCTL_NOARG:
         ptr = 0
+    elif cmd in _IOCTL_VALUE:
+        ptr = arg & 0xFFFFFFFF
     else:
         t.process.log.once(("ioctl", cmd), f"linuxuser: unsupported ioctl {cmd:#x}: ENOTTY")
         return -errno.ENOTTY
