@@ -143,6 +143,8 @@ def _programs() -> dict[str, Program]:
         Program("structs_files", "structs_files.c"),
         Program("structs_io", "structs_io.c"),
         Program("structs_net", "structs_net.c"),
+        Program("efault", "efault.c"),
+        Program("exec", "exec.c"),
     ]
     return {p.name: p for p in progs}
 

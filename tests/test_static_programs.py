@@ -79,6 +79,7 @@ CASES = [
     Case("structs_files", "structs_files", lambda wd: [str(wd)]),
     Case("structs_io", "structs_io"),
     Case("structs_net", "structs_net", lambda wd: [str(wd)]),
+    Case("efault", "efault"),
 ]
 
 

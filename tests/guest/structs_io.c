@@ -79,7 +79,7 @@ static void test_select(void)
     n = pselect(r + 1, &rd, NULL, NULL, &ts, &mask);
     printf("pselect empty n=%d r=%d\n", n, FD_ISSET(r, &rd));
     tv.tv_sec = 0;
-    tv.tv_usec = 1500000;
+    tv.tv_usec = -1;
     errno = 0;
     n = select(r + 1, &rd, NULL, NULL, &tv);
     printf("select bad timeval n=%d %s\n", n, err(n));
