@@ -297,3 +297,52 @@ def test_enough_distinct_applets():
     """The issue asks for at least 40 distinct applets."""
     applets = set().union(*(c.applets for c in CASES))
     assert len(applets) >= 40, sorted(applets)
+
+
+def _first_line_then_close(cmd: list, env: dict) -> int:
+    """Run `cmd`, read one line of its output, close the pipe: its exit status."""
+    import subprocess
+
+    from conftest import _child_setup, make_env
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=make_env(env),
+                            preexec_fn=_child_setup())
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    try:
+        return proc.wait(timeout=30) if line == b"y\n" else -999
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_yes_dies_of_sigpipe_like_qemu(arch, bb_env):
+    """`busybox yes | head -1`: yes must end by SIGPIPE (Python ignores it at start-up)."""
+    from conftest import linuxuser_command
+    bb = busybox_path(arch)
+    expected = _first_line_then_close([guestbuild.ARCHES[arch].qemu, bb, "yes"], ENV)
+    assert expected == -13
+    assert _first_line_then_close([*linuxuser_command(), bb, "yes"], ENV) == expected
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_exec_options_carry_over(arch, bb_env, run_linuxuser, tmp_path):
+    """An execve'd guest program runs under linuxuser with the same -L sysroot, and
+    with -strace -D its trace is added to the same log file."""
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    shutil.copy(busybox_path(arch), root / "bin" / "busybox")
+    log = tmp_path / "trace.log"
+    r = run_linuxuser(["-L", root, "-strace", "-D", log, busybox_path(arch), "sh", "-c",
+                       "/bin/busybox echo from the sysroot; echo parent $$"], env=ENV,
+                      cwd=tmp_path)
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 0 and lines[0] == "from the sysroot", describe("linuxuser", r)
+    parent = lines[1].split()[1]
+    trace = log.read_text().splitlines()
+    # the exec'd busybox's write of its 17 bytes is traced, under the child's pid
+    writes = [line for line in trace if line.startswith(tuple("0123456789"))
+              and " write(0x1," in line and line.endswith("= 17")]
+    assert writes and not writes[0].startswith(parent + " "), trace
