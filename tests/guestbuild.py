@@ -145,6 +145,7 @@ def _programs() -> dict[str, Program]:
         Program("structs_net", "structs_net.c"),
         Program("efault", "efault.c"),
         Program("exec", "exec.c"),
+        Program("procfs", "procfs.c"),
     ]
     return {p.name: p for p in progs}
 

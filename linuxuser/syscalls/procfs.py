@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+from dataclasses import replace
 from typing import Callable
 
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE
@@ -17,9 +18,10 @@ _SELF = re.compile(rb"^/proc/(self|thread-self|\d+)(/task/\d+)?/([a-z_]+)$")
 
 
 def _maps(t) -> bytes:
-    """Lines as the kernel's show_map_vma writes them (a name starts at column 73)."""
+    """Lines as the kernel's show_map_vma writes them (a name starts at column 73);
+    neighbours the kernel would have merged into one VMA are one line."""
     out = []
-    for r in t.mem.regions:
+    for r in _merged(t.mem.regions):
         perms = "".join(c if r.prot & bit else "-" for c, bit in
                         (("r", PROT_READ), ("w", PROT_WRITE), ("x", PROT_EXEC)))
         perms += "s" if r.shared else "p"
@@ -29,6 +31,20 @@ def _maps(t) -> bytes:
             line = line.ljust(72) + " " + r.name
         out.append(line + "\n")
     return "".join(out).encode()
+
+
+def _merged(regions) -> list:
+    out = []
+    for r in regions:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.end == r.start and prev.prot == r.prot
+                and prev.shared == r.shared and prev.name == r.name
+                and prev.inode == r.inode and prev.beyond_eof == r.beyond_eof
+                and (not r.inode or prev.offset + prev.size == r.offset)):
+            out[-1] = replace(prev, end=r.end)
+        else:
+            out.append(r)
+    return out
 
 
 def _auxv(t) -> bytes:
