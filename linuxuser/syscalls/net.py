@@ -17,7 +17,7 @@ from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.fs import host_iovecs
 from linuxuser.syscalls.structs import Layout, cmsghdr_layout, msghdr_layout, timeval_layout
-from linuxuser.syscalls.table import syscall
+from linuxuser.syscalls.table import HANDLERS, syscall
 
 SOL_SOCKET = 1
 SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD = 20, 21
@@ -82,20 +82,18 @@ def sys_accept(t, fd, addr, addrlen):
     return sys_accept4(t, fd, addr, addrlen, 0)
 
 
-@syscall("getsockname")
-def sys_getsockname(t, fd, addr, addrlen):
-    buf, lenp = _addr_out(t, addr, addrlen)
-    if buf is None:
-        raise OSError(errno.EFAULT, "addr")
-    return host.call("getsockname", s32(fd), buf, lenp)
+def _name_handler(name: str) -> None:
+    """getsockname, getpeername: the host fills the guest's sockaddr in place."""
+    @syscall(name)
+    def sys_getname(t, fd, addr, addrlen):
+        buf, lenp = _addr_out(t, addr, addrlen)
+        if buf is None:
+            raise OSError(errno.EFAULT, "addr")
+        return host.call(name, s32(fd), buf, lenp)
 
 
-@syscall("getpeername")
-def sys_getpeername(t, fd, addr, addrlen):
-    buf, lenp = _addr_out(t, addr, addrlen)
-    if buf is None:
-        raise OSError(errno.EFAULT, "addr")
-    return host.call("getpeername", s32(fd), buf, lenp)
+_name_handler("getsockname")
+_name_handler("getpeername")
 
 
 @syscall("sendto")
@@ -270,7 +268,8 @@ def sys_recvmsg(t, fd, msg, flags):
 
 # call number -> (handler, number of arguments), as in linux/net.h SYS_SOCKET...
 _SOCKETCALLS = {1: (sys_socket, 3), 2: (sys_bind, 3), 3: (sys_connect, 3), 4: (sys_listen, 2),
-                5: (sys_accept, 3), 6: (sys_getsockname, 3), 7: (sys_getpeername, 3),
+                5: (sys_accept, 3), 6: (HANDLERS["getsockname"], 3),
+                7: (HANDLERS["getpeername"], 3),
                 8: (sys_socketpair, 4), 9: (sys_send, 4), 10: (sys_recv, 4),
                 11: (sys_sendto, 6), 12: (sys_recvfrom, 6), 13: (sys_shutdown, 2),
                 14: (sys_setsockopt, 5), 15: (sys_getsockopt, 5), 16: (sys_sendmsg, 3),

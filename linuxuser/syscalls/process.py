@@ -215,7 +215,7 @@ def sys_sched_yield(t):
 
 @syscall("sched_getaffinity")
 def sys_sched_getaffinity(t, pid, size, mask):
-    cpus = os.sched_getaffinity(s32(pid) if s32(pid) != t.process.pid else 0)
+    cpus = os.sched_getaffinity(_host_pid(t, pid))
     nbytes = max(t.arch.word_size, ((max(cpus) + t.arch.bits) // t.arch.bits) * t.arch.word_size)
     if size < nbytes:
         return -errno.EINVAL
@@ -376,22 +376,27 @@ def sys_nice(t, inc):
     return 0
 
 
+def _host_pid(t, pid: int) -> int:
+    """A pid argument for the host: the guest's own pid is the calling process (0)."""
+    return 0 if s32(pid) == t.process.pid else s32(pid)
+
+
 @syscall("sched_setaffinity")
 def sys_sched_setaffinity(t, pid, size, mask):
     bits = int.from_bytes(t.mem.read(mask, size), "little")
-    os.sched_setaffinity(s32(pid) if s32(pid) != t.process.pid else 0,
+    os.sched_setaffinity(_host_pid(t, pid),
                          [c for c in range(size * 8) if bits >> c & 1])
     return 0
 
 
 @syscall("sched_getscheduler")
 def sys_sched_getscheduler(t, pid):
-    return os.sched_getscheduler(s32(pid) if s32(pid) != t.process.pid else 0)
+    return os.sched_getscheduler(_host_pid(t, pid))
 
 
 @syscall("sched_getparam")
 def sys_sched_getparam(t, pid, param):
-    prio = os.sched_getparam(s32(pid) if s32(pid) != t.process.pid else 0).sched_priority
+    prio = os.sched_getparam(_host_pid(t, pid)).sched_priority
     t.mem.write(param, struct.pack("<i", prio))
     return 0
 
