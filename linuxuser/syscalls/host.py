@@ -68,6 +68,7 @@ _PROTOTYPES = {
     "setgroups": (_c_int, [_sz, _vp]),
     "mknodat": (_c_int, [_c_int, ctypes.c_char_p, _c_uint, ctypes.c_ulong]),
     "fchownat": (_c_int, [_c_int, ctypes.c_char_p, _c_uint, _c_uint, _c_int]),
+    "sigsuspend": (_c_int, [_vp]),
     "prctl": (_c_int, [_c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
@@ -76,7 +77,7 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 
 # Host (x86-64) syscall numbers for calls whose libc wrapper differs from the syscall.
-HOST_SYSCALLS = {"waitid": 247}
+HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252}
 libc.syscall.restype = ctypes.c_long
 
 

@@ -278,7 +278,8 @@ def sys_getsid(t, pid):
 
 @syscall("setsid")
 def sys_setsid(t):
-    return os.setsid()
+    os.setsid()
+    return os.getsid(0)
 
 
 def _id_setters(suffix: str) -> None:
@@ -418,6 +419,24 @@ def sys_getcpu(t, cpu, node, cache):
     if node:
         t.mem.write(node, struct.pack("<I", 0))
     return 0
+
+
+@syscall("ioprio_get")
+def sys_ioprio_get(t, which, who):
+    return host.raw_syscall("ioprio_get", s32(which), s32(who))
+
+
+@syscall("ioprio_set")
+def sys_ioprio_set(t, which, who, ioprio):
+    return host.raw_syscall("ioprio_set", s32(which), s32(who), s32(ioprio))
+
+
+@syscall("syslog")
+def sys_syslog(t, type_, buf, length):
+    """The kernel log (dmesg): the buffer is filled in place."""
+    length = s32(length)
+    ptr = t.mem.check(buf, length, PROT_WRITE) if buf and length > 0 else None
+    return host.raw_syscall("syslog", s32(type_), ptr, length)
 
 
 @syscall("personality")

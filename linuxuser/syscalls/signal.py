@@ -3,11 +3,13 @@ itself take the default action.  (Running guest handlers comes with signal frame
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import signal as host_signal
 
 from linuxuser.process import SIG_DFL, SIG_IGN
+from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.table import syscall
 
@@ -119,3 +121,17 @@ def sys_rt_sigpending(t, set_, sigsetsize):
         return -errno.EINVAL
     t.mem.write(set_, bytes(8))
     return 0
+
+
+@syscall("rt_sigsuspend")
+def sys_rt_sigsuspend(t, mask, sigsetsize):
+    """Wait for a signal with the guest's mask.  Guest handlers are not run, so
+    only a signal whose action ends the process ends the wait."""
+    if sigsetsize != 8:
+        return -errno.EINVAL
+    host_mask = ctypes.create_string_buffer(128)
+    host_mask[:8] = t.mem.read(mask, 8)
+    t.process.log.once(("sigsuspend",), "linuxuser: rt_sigsuspend waits for a signal that "
+                       "ends the process (guest handlers are not run)")
+    host.call("sigsuspend", host_mask)
+    return -errno.EINTR
