@@ -128,10 +128,11 @@ CASES = [
        "stat -c '%n %h %Y %F' x/h x/hard x/l && rm -r x && ls",
        "mkdir touch cp mv ln ls stat rm"),
     sh("chmod-chown", "touch f; chmod 640 f; stat -c %a f; chown 1:2 f; stat -c '%u %g' f; "
-       "chgrp 3 f; stat -c %g f", "touch chmod stat chown chgrp"),
+       "chgrp 3 f; stat -c %g f; umask 027; touch u; mkdir d; stat -c '%n %a' u d; umask",
+       "touch chmod stat chown chgrp mkdir"),
     sh("truncate-dd",
        "truncate -s 1000 f && stat -c %s f && dd if=bin.dat of=g bs=16 count=2 skip=1 "
-       "2>/dev/null && od -A d -t x1 g", "truncate stat dd od"),
+       "conv=fsync 2>/dev/null && od -A d -t x1 g", "truncate stat dd od"),
     sh("mkfifo-mknod", "mkfifo p && stat -c %F p && rm p && ls", "mkfifo stat rm ls"),
     sh("tee", "echo tee-test | tee t1 t2 && cat t1 t2", "tee cat"),
     # dumps and hashes

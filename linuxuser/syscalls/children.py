@@ -68,7 +68,7 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
         if child_stack:
             t.uc.reg_write(t.arch.sp_reg, child_stack)
         if flags & CLONE_SETTLS:
-            _set_child_tls(t, tls)
+            t.arch.set_clone_tls(t.uc, t.mem, tls)
         if flags & CLONE_CHILD_SETTID:
             t.mem.write(child_tid_ptr, struct.pack("<i", t.tid))
         if flags & CLONE_CHILD_CLEARTID:
@@ -79,27 +79,20 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
     return pid
 
 
-def _set_child_tls(t, tls: int) -> None:
-    if t.arch.clone_tls_is_user_desc:
-        from linuxuser.syscalls.process import sys_set_thread_area
-        sys_set_thread_area(t, tls)
-    else:
-        t.arch.set_tls(t.uc, tls)
-
-
 @syscall("fork", "vfork")
 def sys_fork(t):
     return fork_child(t, signal.SIGCHLD, 0, 0, 0, 0)
 
 
 @syscall("clone")
-def sys_clone(t, flags, stack, a2, a3, a4):
-    named = dict(zip(t.arch.clone_arg_order, (a2, a3, a4)))
-    if flags & CLONE_VM and not flags & CLONE_VFORK:
+def sys_clone(t, a0, a1, a2, a3, a4):
+    args = dict(zip(t.arch.clone_args, (a0, a1, a2, a3, a4)))
+    if args["flags"] & CLONE_VM and not args["flags"] & CLONE_VFORK:
         t.process.log.once(("clone", "vm"), "linuxuser: clone with CLONE_VM (threads) "
                            "is not supported yet: ENOSYS")
         return -errno.ENOSYS
-    return fork_child(t, flags, stack, named["parent_tid"], named["child_tid"], named["tls"])
+    return fork_child(t, args["flags"], args["stack"], args["parent_tid"], args["child_tid"],
+                      args["tls"])
 
 
 # -- execve ----------------------------------------------------------------------

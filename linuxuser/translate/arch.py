@@ -61,11 +61,8 @@ class Arch:
     # Fault interrupts (Unicorn intno) and the guest signal they raise.
     fault_signals: dict[int, int] = {}
     syscall_intno: int | None = None   # interrupt that is a syscall (svc, int 0x80)
-    # clone(2)'s arguments after flags and stack, in register order (x86-64 swaps
-    # the last two: its clone is flags, stack, parent_tid, child_tid, tls).
-    clone_arg_order: tuple[str, ...] = ("parent_tid", "tls", "child_tid")
-    # CLONE_SETTLS's argument is a struct user_desc pointer (i386), not the TLS value.
-    clone_tls_is_user_desc: bool = False
+    # clone(2)'s argument order: most arches use the kernel's CLONE_BACKWARDS.
+    clone_args: tuple[str, ...] = ("flags", "stack", "parent_tid", "tls", "child_tid")
     # The guest's old select(2) takes one pointer to its five arguments (i386's nr 82).
     select_takes_struct: bool = False
     # Arches whose programs the host kernel runs itself (execve runs them directly
@@ -128,6 +125,10 @@ class Arch:
 
     def set_tls(self, uc: Uc, value: int) -> None:
         raise NotImplementedError
+
+    def set_clone_tls(self, uc: Uc, memory, tls: int) -> None:
+        """CLONE_SETTLS: give the new thread's engine its thread pointer."""
+        self.set_tls(uc, tls)
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""

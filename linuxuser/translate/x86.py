@@ -57,7 +57,7 @@ class X86_64Arch(_X86Arch):
                              (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                               X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9),
                              X.UC_X86_REG_RAX)
-    clone_arg_order = ("parent_tid", "child_tid", "tls")
+    clone_args = ("flags", "stack", "parent_tid", "child_tid", "tls")
     runs_on_host = True
     uname_machine = "x86_64"
     platform = "x86_64"
@@ -129,7 +129,6 @@ class I386Arch(_X86Arch):
                               X.UC_X86_REG_ESI, X.UC_X86_REG_EDI, X.UC_X86_REG_EBP),
                              X.UC_X86_REG_EAX)
     syscall_intno = 0x80
-    clone_tls_is_user_desc = True
     select_takes_struct = True
     runs_on_host = True
     uname_machine = "i686"
@@ -165,6 +164,12 @@ class I386Arch(_X86Arch):
 
     def tls_entry_free(self, uc: Uc, entry: int) -> bool:
         return ctypes.string_at(uc.gdt_host + 8 * entry, 8) == bytes(8)
+
+    def set_clone_tls(self, uc: Uc, memory, tls: int) -> None:
+        """CLONE_SETTLS on i386 passes a struct user_desc for an existing TLS entry."""
+        entry, base, limit, flags = struct.unpack("<IIII", memory.read(tls, 16))
+        if TLS_ENTRY_MIN <= entry < TLS_ENTRY_MIN + TLS_ENTRIES:
+            self.write_tls_entry(uc, entry, user_desc_to_descriptor(base, limit, flags))
 
     def get_tls(self, uc: Uc) -> int:
         return 0
