@@ -26,6 +26,8 @@ def run_program(options: Options, program: str, argv: list[bytes],
     entry, sp = load_program(process, elf, argv, envp, os.fsencode(program), hwcaps)
     elf.arch.set_start_state(vcpu.uc, entry, sp)
     process.inherit_host_dispositions()
+    # The signal mask crosses execve: a guest that exec'd us left its mask on the host.
+    vcpu.sigmask = sum(1 << (sig - 1) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, []))
     reset_host_signals()
     vcpu.run()
     process.finish()

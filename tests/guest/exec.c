@@ -51,6 +51,11 @@ static int child_mode(int argc, char **argv)
         errno = 0;
         int piped = lseek(1, 0, SEEK_CUR) < 0 && errno == ESPIPE;
         printf("  child cloexec fd %s; stdout is a pipe: %d\n", closed ? "closed" : "open", piped);
+    } else if (!strcmp(argv[2], "mask")) {
+        sigset_t set;
+        sigprocmask(SIG_BLOCK, NULL, &set);
+        printf("  child mask: SIGUSR2 blocked=%d SIGTERM blocked=%d\n", sigismember(&set, SIGUSR2),
+               sigismember(&set, SIGTERM));
     } else if (!strcmp(argv[2], "ignored")) {
         raise(SIGUSR1);
         printf("  child survived an ignored SIGUSR1\n");
@@ -185,6 +190,13 @@ int main(int argc, char **argv)
     char *a3[] = {"ign-child", "child", "ignored", NULL};
     exec_in_child("ignored signal", self, a3, environ);
     signal(SIGUSR1, SIG_DFL);
+    sigset_t usr2, old;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr2, &old);
+    char *a9[] = {"mask-child", "child", "mask", NULL};
+    exec_in_child("blocked signal", self, a9, environ);
+    sigprocmask(SIG_SETMASK, &old, NULL);
 
     write_file("host.sh", "#!/bin/sh\necho \"  host script says $1\"\nexit 4\n", 0755);
     char *a4[] = {"host.sh", "hello", NULL};
