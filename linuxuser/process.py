@@ -40,6 +40,11 @@ class GuestProcess:
 
         self.arch = arch
         self.options = options
+        # Absolute, so that a program the guest execs (after a chdir) finds them too.
+        if options.log_file:
+            options.log_file = os.path.abspath(options.log_file)
+        if options.sysroot:
+            options.sysroot = os.path.abspath(options.sysroot)
         self.log = Log(options.log_file, options.log_append)
         self.memory = GuestMemory(arch.address_space_size)
         self.syscalls = SyscallTable(arch, self)
