@@ -125,7 +125,7 @@ CASES = [
     sh("mkdir-cp-mv-ln-rm",
        "mkdir -p x/y && touch -d '2020-01-01 00:00:00' x/y/f && cp -p x/y/f x/g && "
        "mv x/g x/h && ln -s h x/l && ln x/h x/hard && ls -R x && "
-       "stat -c '%n %h %Y %F' x/h x/hard x/l && rm -r x && ls",
+       "stat -c '%n %h %Y %F' x/h x/hard && stat -c '%n %F %N' x/l && rm -r x && ls",
        "mkdir touch cp mv ln ls stat rm"),
     sh("chmod-chown", "touch f; chmod 640 f; stat -c %a f; chown 1:2 f; stat -c '%u %g' f; "
        "chgrp 3 f; stat -c %g f; umask 027; touch u; mkdir d; stat -c '%n %a' u d; umask",
