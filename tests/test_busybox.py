@@ -183,7 +183,8 @@ CASES = [
        "x=5; y=$((x*3)); for i in 1 2 3; do echo $i$y; done; case abc in a*) echo match;; esac; "
        "f() { echo func $1; return 3; }; f arg; echo $?; set -- a b c; echo $#; shift; "
        "echo $@; read v < text.txt; echo \"$v\"; export E=1; echo ${E:-d} ${U:-default}; "
-       "test -f text.txt && echo yes; [ 3 -lt 2 ] || echo no; echo ${#v}", ""),
+       "test -f text.txt && echo yes; [ 3 -lt 2 ] || echo no; echo ${#v}; "
+       "trap 'echo exit trap ran' EXIT; umask 022; umask", ""),
     sh("sh-pipeline", "cat text.txt | tr A-Z a-z | sort | uniq -c | sort -rn | head -3",
        "cat tr sort uniq head"),
     sh("sh-subshell", "echo $(echo inner | wc -c); (cd tree && ls); pwd | wc -l; "

@@ -83,6 +83,17 @@ static void test_select(void)
     errno = 0;
     n = select(r + 1, &rd, NULL, NULL, &tv);
     printf("select bad timeval n=%d %s\n", n, err(n));
+#if defined(__i386__)
+    /* i386's old select (nr 82): one pointer to the five arguments */
+    FD_ZERO(&rd);
+    FD_SET(r, &rd);
+    write(w, "o", 1);
+    struct timeval tv1 = {0, 1000};
+    unsigned long sel_args[5] = {r + 1, (unsigned long)&rd, 0, 0, (unsigned long)&tv1};
+    n = syscall(SYS_select, sel_args);
+    printf("old select raw n=%d r=%d\n", n, FD_ISSET(r, &rd));
+    read(r, &c, 1);
+#endif
 #if defined(SYS__newselect)
     FD_ZERO(&rd);
     FD_SET(r, &rd);
