@@ -304,41 +304,43 @@ def sys_mknod(t, path, mode, dev):
 _HOST_STATFS_SIZE = 120
 
 
-def _statfs_handlers(name: str, fname: str, kind: str, sized: bool) -> None:
-    def put(t, buf: int, host_buf, size: int | None) -> int:
-        if sized and size not in t.arch.statfs64_sizes:
-            return -errno.EINVAL
-        t.mem.write(buf, pack_statfs(t.arch, host_buf.raw, kind))
-        return 0
-
-    if sized:
-        @syscall(name)
-        def sys_statfs64(t, path, size, buf):
-            host_buf = ctypes.create_string_buffer(_HOST_STATFS_SIZE)
-            host.call("statfs", guest_path(t, path), host_buf)
-            return put(t, buf, host_buf, size)
-
-        @syscall(fname)
-        def sys_fstatfs64(t, fd, size, buf):
-            host_buf = ctypes.create_string_buffer(_HOST_STATFS_SIZE)
-            host.call("fstatfs", s32(fd), host_buf)
-            return put(t, buf, host_buf, size)
+def _host_statfs(t, path: int | None = None, fd: int | None = None) -> bytes:
+    """The host's struct statfs of a guest path or of an fd."""
+    buf = ctypes.create_string_buffer(_HOST_STATFS_SIZE)
+    if path is not None:
+        host.call("statfs", guest_path(t, path), buf)
     else:
-        @syscall(name)
-        def sys_statfs(t, path, buf):
-            host_buf = ctypes.create_string_buffer(_HOST_STATFS_SIZE)
-            host.call("statfs", guest_path(t, path), host_buf)
-            return put(t, buf, host_buf, None)
-
-        @syscall(fname)
-        def sys_fstatfs(t, fd, buf):
-            host_buf = ctypes.create_string_buffer(_HOST_STATFS_SIZE)
-            host.call("fstatfs", s32(fd), host_buf)
-            return put(t, buf, host_buf, None)
+        host.call("fstatfs", s32(fd), buf)
+    return buf.raw
 
 
-_statfs_handlers("statfs", "fstatfs", "statfs", False)
-_statfs_handlers("statfs64", "fstatfs64", "statfs64", True)
+def _put_statfs64(t, size: int, buf: int, host_raw: bytes) -> int:
+    if size not in t.arch.statfs64_sizes:
+        return -errno.EINVAL
+    t.mem.write(buf, pack_statfs(t.arch, host_raw, "statfs64"))
+    return 0
+
+
+@syscall("statfs")
+def sys_statfs(t, path, buf):
+    t.mem.write(buf, pack_statfs(t.arch, _host_statfs(t, path=path), "statfs"))
+    return 0
+
+
+@syscall("fstatfs")
+def sys_fstatfs(t, fd, buf):
+    t.mem.write(buf, pack_statfs(t.arch, _host_statfs(t, fd=fd), "statfs"))
+    return 0
+
+
+@syscall("statfs64")
+def sys_statfs64(t, path, size, buf):
+    return _put_statfs64(t, size, buf, _host_statfs(t, path=path))
+
+
+@syscall("fstatfs64")
+def sys_fstatfs64(t, fd, size, buf):
+    return _put_statfs64(t, size, buf, _host_statfs(t, fd=fd))
 
 
 @syscall("sync")
