@@ -5,6 +5,7 @@ layouts that follow the C `long` size come from the arch descriptor.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import struct
@@ -204,7 +205,7 @@ def pack_statfs(arch: Arch, host_raw: bytes, kind: str) -> bytes:
     if kind == "statfs64":
         return STATFS64_LAYOUT.pack(values)
     if arch.bits == 32 and any(values[f] > 0xFFFFFFFF for f in _STATFS_COUNTS + ("bsize",)):
-        raise OSError(75, "statfs counts overflow 32 bits")          # EOVERFLOW
+        raise OSError(errno.EOVERFLOW, "statfs counts overflow 32 bits")
     return statfs_layout(arch).pack(values)
 
 
