@@ -18,6 +18,8 @@ import stat
 import struct
 import sys
 
+from linuxuser.errors import ExecError
+from linuxuser.loader.elf import read_elf
 from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import AT_FDCWD, s32
@@ -138,8 +140,23 @@ def exec_program(t, filename: bytes, argv: list[bytes], envp: list[bytes], depth
         bits = 64 if head[4] == 2 else 32
         arch = arch_for_elf(struct.unpack_from("<H", head, 18)[0], bits)
         if arch is not None and (arch is t.arch or not arch.runs_on_host):
+            err = _check_guest_elf(t, path)
+            if err:
+                return err
             return _exec_host(t, sys.executable, _linuxuser_argv(t, path, argv), envp)
     return _exec_host(t, path, argv, envp)
+
+
+def _check_guest_elf(t, path: bytes) -> int:
+    """What the kernel would refuse before replacing the caller: a broken ELF
+    (ENOEXEC) or a missing dynamic loader (ENOENT).  0 if it can be run."""
+    try:
+        elf = read_elf(os.fsdecode(path))
+    except ExecError:
+        return -errno.ENOEXEC
+    if elf.interp and not os.path.exists(t.process.host_path(os.fsencode(elf.interp))):
+        return -errno.ENOENT
+    return 0
 
 
 def _linuxuser_argv(t, path: bytes, argv: list[bytes]) -> list[bytes]:

@@ -212,8 +212,8 @@ int main(int argc, char **argv)
     pid_t sp;
     char *a7[] = {"echo", "  spawned host program", NULL};
     r = posix_spawn(&sp, "/bin/echo", NULL, NULL, a7, environ);
+    report("posix_spawn child", sp);          /* (the child writes first: no race) */
     printf("%-24s r=%d\n", "posix_spawn", r);
-    report("posix_spawn child", sp);
     char *a8[] = {"spawned-self", "child", "spawned", NULL};
     r = posix_spawn(&sp, self, NULL, NULL, a8, environ);
     report("posix_spawn self", sp);
@@ -222,12 +222,19 @@ int main(int argc, char **argv)
     write_file("garbage", "\x01\x02\x03 this is no program\n", 0755);
     write_file("empty-shebang", "#!\n", 0755);
     write_file("missing-interp", "#!/nonexistent/interpreter\n", 0755);
+    /* this program's ELF header with nothing after it: a truncated ELF */
+    int in = open(self, O_RDONLY), out = open(at("truncated-elf"), O_CREAT | O_TRUNC | O_WRONLY, 0755);
+    char hdr[64];
+    write(out, hdr, read(in, hdr, sizeof hdr));
+    close(in);
+    close(out);
     expect_error("execve missing file", at("does-not-exist"));
     expect_error("execve directory", dir);
     expect_error("execve not executable", at("not-exec.sh"));
     expect_error("execve garbage", at("garbage"));
     expect_error("execve empty #!", at("empty-shebang"));
     expect_error("execve missing #! interp", at("missing-interp"));
+    expect_error("execve truncated ELF", at("truncated-elf"));
     printf("done\n");
     return 0;
 }
