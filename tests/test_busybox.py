@@ -4,7 +4,7 @@ scripts/setup-debian.sh fetches the packages into build/busybox/<debian arch>/
 (`make setup`); a missing one makes these tests fail.  Each case runs one
 command line of applets in a fresh copy of the same small file tree, at the same
 path, under linuxuser and then under qemu-<arch>: stdout, stderr and exit
-status must be identical.
+status must be identical, on each of the three arches.
 
 Applets that busybox's shell does not run in-process are started by execve of
 /proc/self/exe.  qemu-user (without binfmt_misc) cannot execve a guest program,
@@ -21,6 +21,7 @@ import os
 import shutil
 import tarfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,29 +271,41 @@ def _fresh_copy(fixture: Path, where: Path) -> Path:
     return where
 
 
-def _params():
-    return [pytest.param(arch, case, id=f"{arch}-{case.id}") for arch in ARCHES for case in CASES]
-
-
-@pytest.mark.parametrize("arch,case", _params())
-def test_busybox_matches_qemu(arch, case, bb_env, run_linuxuser, run_qemu):
-    fixture, envs = bb_env
-    bb, wrappers, log, base = envs[arch]
-    env = {**ENV, "PATH": str(wrappers)}
-    workdir = base / f"run-{arch}-{case.id}"
-    argv = [bb, *case.argv]
-
-    _fresh_copy(fixture, workdir)
+def _under_linuxuser(run_linuxuser, fixture: Path, env_of_arch, arch: str, case: Case):
+    """linuxuser's result for `case` on `arch`, and what it asked of the wrappers."""
+    bb, wrappers, log, base = env_of_arch
+    workdir = _fresh_copy(fixture, base / f"run-{arch}-{case.id}")
     log.unlink(missing_ok=True)
-    actual = run_linuxuser(argv, env=env, cwd=workdir, stdin=case.stdin, timeout=60)
-    used = log.read_text() if log.exists() else ""
-    assert not used, f"linuxuser fell back to the qemu wrappers:\n{used}\n" + \
-        describe("linuxuser", actual)
+    result = run_linuxuser([bb, *case.argv], env={**ENV, "PATH": str(wrappers)}, cwd=workdir,
+                           stdin=case.stdin, timeout=60)
+    return result, (log.read_text() if log.exists() else "")
 
-    _fresh_copy(fixture, workdir)
-    expected = run_qemu(arch, argv, env=env, cwd=workdir, stdin=case.stdin)
-    assert b"Exec format error" not in expected.stderr, describe("qemu", expected)
-    assert_same(actual, expected)
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_busybox_matches_qemu(case, bb_env, run_linuxuser, run_qemu):
+    """One command line on the three arches: linuxuser runs them side by side (each
+    arch in its own directory, with its own wrappers), then qemu runs each in turn."""
+    fixture, envs = bb_env
+    with ThreadPoolExecutor(len(ARCHES)) as pool:
+        runs = dict(zip(ARCHES, pool.map(
+            lambda arch: _under_linuxuser(run_linuxuser, fixture, envs[arch], arch, case),
+            ARCHES)))
+    failures = []
+    for arch in ARCHES:
+        bb, wrappers, log, base = envs[arch]
+        actual, used = runs[arch]
+        workdir = _fresh_copy(fixture, base / f"run-{arch}-{case.id}")
+        expected = run_qemu(arch, [bb, *case.argv], env={**ENV, "PATH": str(wrappers)},
+                            cwd=workdir, stdin=case.stdin)
+        try:
+            assert not used, f"linuxuser fell back to the qemu wrappers:\n{used}\n" + \
+                describe("linuxuser", actual)
+            assert b"Exec format error" not in expected.stderr, describe("qemu", expected)
+            assert_same(actual, expected)
+        except (AssertionError, pytest.fail.Exception) as err:
+            failures.append(f"=== {arch} ({DEBIAN_ARCH[arch]}) ===\n{err}")
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
 
 
 def test_enough_distinct_applets():
