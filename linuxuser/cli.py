@@ -62,6 +62,7 @@ _OPTIONS = {
     "s": ("stack", True), "stack-size": ("stack", True),
     "strace": ("strace", False),
     "D": ("log", True), "log-file": ("log", True), "o": ("log", True),
+    "log-file-append": ("log_append", True),       # used by a guest's execve
     "d": ("debug", True), "debug": ("debug", True),
     # strace's own options
     "e": ("expr", True), "string-limit": ("string_limit", True),
@@ -189,6 +190,8 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
             options.strace = True
         elif key == "log":
             options.log_file = value
+        elif key == "log_append":
+            options.log_file, options.log_append = value, True
         elif key == "debug":
             apply_debug_items(options, value)
         else:
@@ -207,8 +210,22 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
     return options, rest, env_changes, argv0
 
 
+def initial_environment() -> dict[bytes, bytes]:
+    """The environment linuxuser was started with.
+
+    Python may add LC_CTYPE=C.UTF-8 to os.environ at start-up (PEP 538 locale
+    coercion); /proc/self/environ still has what execve passed.
+    """
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            entries = f.read().split(b"\0")
+    except OSError:
+        return dict(os.environb)
+    return dict(e.split(b"=", 1) for e in entries if b"=" in e)
+
+
 def guest_environment(changes: dict[str, str | None]) -> list[bytes]:
-    env = dict(os.environb)
+    env = initial_environment()
     for var, value in changes.items():
         key = os.fsencode(var)
         if value is None:

@@ -27,6 +27,9 @@ def run_program(options: Options, program: str, argv: list[bytes],
     elf.arch.set_start_state(vcpu.uc, entry, sp)
     if "page" in options.debug:
         process.debug_log.page()
+    process.inherit_host_dispositions()
+    # The signal mask crosses execve: a guest that exec'd us left its mask on the host.
+    vcpu.sigmask = sum(1 << (sig - 1) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, []))
     reset_host_signals()
     vcpu.run()
     # The main guest thread called exit(2) while others run: they end the process.
@@ -37,7 +40,10 @@ def reset_host_signals() -> None:
     """The guest starts with every signal at its default action.
 
     Python ignores SIGPIPE and catches SIGINT; undo both (and SIGXFSZ) so that
-    `guest | head -1` and Ctrl-C end the guest as they would natively.
+    `guest | head -1` and Ctrl-C end the guest as they would natively.  A SIGINT
+    that was already ignored when we started (a background job) stays ignored.
     """
-    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ):
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
         signal.signal(sig, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)

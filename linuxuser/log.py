@@ -31,13 +31,15 @@ def _out_of_the_way(fd: int) -> int:
 class Log:
     """Where diagnostics (strace lines, unsupported syscalls) go."""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, append: bool = False) -> None:
         self._lock = threading.Lock()
         self._seen: set = set()
         self._open: object | None = None      # who left the last line unfinished
         if path:
-            self._fd = _out_of_the_way(
-                os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644))
+            # O_APPEND: forked and exec'd guest processes write to the same file.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+            self._fd = _out_of_the_way(os.open(path, flags | (0 if append else os.O_TRUNC),
+                                               0o644))
         else:
             # fd 2 itself, as qemu-user: a dup would take a descriptor number the
             # guest expects to get from its own first open().
@@ -56,6 +58,9 @@ class Log:
         if self._open is not None:
             self._emit(" <unfinished ...>\n")
             self._open = None
+
+    def after_fork_child(self) -> None:
+        self._lock = threading.Lock()
 
     def write(self, line: str) -> None:
         """Write one line atomically (a single write(2) under the lock)."""

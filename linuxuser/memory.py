@@ -336,6 +336,11 @@ class GuestMemory:
             self._applied[id(uc)] = self.generation
             return self.generation
 
+    def after_fork_child(self, uc) -> None:
+        """In a forked child only engine `uc` is left; the lock is new."""
+        self.lock = threading.RLock()
+        self._applied = {id(uc): self._applied.get(id(uc), self.generation)}
+
     def detach(self, uc) -> None:
         with self.lock:
             self._applied.pop(id(uc), None)

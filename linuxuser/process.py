@@ -32,6 +32,7 @@ class Options:
     stack_size: int = 8 << 20
     strace: bool = False
     log_file: str | None = None
+    log_append: bool = False      # -D FILE of an exec'd child: add to the parent's log
     debug: set[str] = field(default_factory=set)
     strace_options: StraceOptions = field(default_factory=StraceOptions)
 
@@ -44,7 +45,12 @@ class GuestProcess:
 
         self.arch = arch
         self.options = options
-        self.log = Log(options.log_file)
+        # Absolute, so that a program the guest execs (after a chdir) finds them too.
+        if options.log_file:
+            options.log_file = os.path.abspath(options.log_file)
+        if options.sysroot:
+            options.sysroot = os.path.abspath(options.sysroot)
+        self.log = Log(options.log_file, options.log_append)
         self.memory = GuestMemory(arch.address_space_size)
         self.threads = ThreadRegistry()
         self.memory.exclusive = self.threads.exclusive_section
@@ -81,6 +87,48 @@ class GuestProcess:
         if not act:
             return SIG_DFL
         return int.from_bytes(act[:self.arch.word_size], "little")
+
+    def set_disposition(self, sig: int, act: bytes) -> None:
+        """Record the guest's sigaction for `sig`; mirror SIG_IGN on the host.
+
+        An ignored signal must be ignored by the host process too (a write to a
+        closed pipe then fails with EPIPE instead of killing linuxuser, and
+        children started by execve inherit it); anything else is the host's
+        default action, since guest handlers are not run.
+        """
+        self.sigactions[sig] = act
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            return
+        try:
+            signal.signal(sig, signal.SIG_IGN if self.disposition(sig) == SIG_IGN
+                          else signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+
+    def inherit_host_dispositions(self) -> None:
+        """Signals ignored by whoever started us stay ignored for the guest (nohup)."""
+        ignored = (1).to_bytes(self.arch.word_size, "little")
+        for sig in range(1, signal.NSIG):
+            if sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                continue                  # Python itself ignores these at start-up
+            try:
+                if signal.getsignal(sig) == signal.SIG_IGN:
+                    self.sigactions[sig] = ignored
+            except (OSError, ValueError):
+                pass
+
+    def after_fork_child(self, vcpu) -> None:
+        """In a forked child: a new process with one thread, the one that forked.
+
+        Locks are new (another thread may have held one at fork time), and
+        engines of the parent's other threads are forgotten.
+        """
+        self.pid = os.getpid()
+        vcpu.tid = self.pid
+        self.threads.after_fork_child(vcpu)
+        self._ending = threading.Lock()
+        self.memory.after_fork_child(vcpu.uc)
+        self.log.after_fork_child()
 
     # -- ending ---------------------------------------------------------------
 

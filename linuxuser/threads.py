@@ -68,6 +68,13 @@ class ThreadRegistry:
             self.cond.notify_all()
             return not self.vcpus
 
+    def after_fork_child(self, vcpu: Vcpu) -> None:
+        """In a forked child the thread that forked is the only one, and runs alone."""
+        self.vcpus = [vcpu]
+        self.cond = threading.Condition(threading.Lock())
+        self.exclusive_active = False
+        self.baton = None
+
     def by_tid(self, tid: int) -> Vcpu | None:
         for vcpu in self.vcpus:
             if vcpu.tid == tid:

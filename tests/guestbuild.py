@@ -148,6 +148,12 @@ def _programs() -> dict[str, Program]:
                 arch_flags={"x86_64": ("-mcx16",)}),
         Program("strace_calls", "strace_calls.c"),
         Program("strace_thread", "strace_thread.c", libs=("-lpthread",)),
+        Program("structs_files", "structs_files.c"),
+        Program("structs_io", "structs_io.c"),
+        Program("structs_net", "structs_net.c"),
+        Program("efault", "efault.c"),
+        Program("exec", "exec.c"),
+        Program("procfs", "procfs.c"),
     ]
     return {p.name: p for p in progs}
 

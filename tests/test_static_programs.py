@@ -75,6 +75,11 @@ CASES = [
         for m in ("segv", "ill", "trap", "fpe", "bus", "ro-write", "none-read", "nx-exec")
     ],
     Case("clock", "clock", lambda wd: [str(int(time.time()))]),
+    # struct conversions per ABI (issue #3)
+    Case("structs_files", "structs_files", lambda wd: [str(wd)]),
+    Case("structs_io", "structs_io"),
+    Case("structs_net", "structs_net", lambda wd: [str(wd)]),
+    Case("efault", "efault"),
 ]
 
 

@@ -9,7 +9,7 @@ import os
 import struct
 
 from linuxuser.memory import PROT_READ, PROT_WRITE
-from linuxuser.syscalls import host
+from linuxuser.syscalls import host, procfs
 from linuxuser.syscalls.args import AT_FDCWD, arg64, dir_fd, s32, slong
 from linuxuser.syscalls.structs import iovec_layout, pack_stat
 from linuxuser.syscalls.table import syscall
@@ -71,8 +71,13 @@ def guest_open_flags(t, flags: int) -> int:
 
 @syscall("openat")
 def sys_openat(t, dirfd, path, flags, mode):
-    return host.call("openat", s32(dirfd), guest_path(t, path),
-                     host_open_flags(t, s32(flags)), mode & 0o7777)
+    raw = t.mem.read_cstring(path, 4096)
+    host_flags = host_open_flags(t, s32(flags))
+    if raw.startswith(b"/proc/"):
+        fd = procfs.open_emulated(t, raw, bool(host_flags & os.O_CLOEXEC))
+        if fd is not None:
+            return fd
+    return host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
 
 
 @syscall("open")
@@ -250,12 +255,23 @@ def sys_readlink(t, path, buf, bufsiz):
 # -- ioctl -----------------------------------------------------------------------
 
 # Terminal ioctls whose argument is a struct with the same layout on every guest
-# arch (asm-generic numbering, kernel struct termios of 36 bytes): cmd -> size.
+# arch (asm-generic numbering, kernel struct termios of 36 bytes, termios2 of 44,
+# winsize of 8): cmd -> size of what the pointer argument points to.
 _IOCTL_IN = {0x5402: 36, 0x5403: 36, 0x5404: 36,        # TCSETS, TCSETSW, TCSETSF
-             0x5414: 8, 0x5410: 4, 0x5421: 4}           # TIOCSWINSZ, TIOCSPGRP, FIONBIO
-_IOCTL_OUT = {0x5401: 36, 0x5413: 8, 0x540F: 4,          # TCGETS, TIOCGWINSZ, TIOCGPGRP
-              0x541B: 4, 0x5429: 4}                      # FIONREAD, TIOCGSID
-_IOCTL_NOARG = {0x5422, 0x5450, 0x5451}                  # TIOCNOTTY, FIONCLEX, FIOCLEX
+             0x402C542B: 44, 0x402C542C: 44, 0x402C542D: 44,   # TCSETS2, TCSETSW2, TCSETSF2
+             0x5414: 8, 0x5410: 4, 0x5421: 4,           # TIOCSWINSZ, TIOCSPGRP, FIONBIO
+             0x5452: 4, 0x5423: 4, 0x5412: 1,           # FIOASYNC, TIOCSETD, TIOCSTI
+             0x5418: 4, 0x5416: 4, 0x5417: 4,           # TIOCMSET, TIOCMBIS, TIOCMBIC
+             0x40045431: 4}                             # TIOCSPTLCK
+_IOCTL_OUT = {0x5401: 36, 0x802C542A: 44,               # TCGETS, TCGETS2
+              0x5413: 8, 0x540F: 4, 0x541B: 4,          # TIOCGWINSZ, TIOCGPGRP, FIONREAD
+              0x5429: 4, 0x5411: 4, 0x5424: 4,          # TIOCGSID, TIOCOUTQ, TIOCGETD
+              0x5415: 4, 0x80045430: 4, 0x80045439: 4}  # TIOCMGET, TIOCGPTN, TIOCGPTLCK
+_IOCTL_NOARG = {0x5422, 0x5450, 0x5451,                 # TIOCNOTTY, FIONCLEX, FIOCLEX
+                0x540C, 0x540D}                         # TIOCEXCL, TIOCNXCL
+# ... and those whose argument is a plain integer.
+_IOCTL_VALUE = {0x540E, 0x5409, 0x540A, 0x540B,         # TIOCSCTTY, TCSBRK, TCXONC, TCFLSH
+                0x5425, 0x5427, 0x5428, 0x5441}         # TCSBRKP, TIOCSBRK, TIOCCBRK, TIOCGPTPEER
 
 
 @syscall("ioctl")
@@ -267,6 +283,8 @@ def sys_ioctl(t, fd, cmd, arg):
         ptr = t.mem.check(arg, _IOCTL_IN[cmd], PROT_READ)
     elif cmd in _IOCTL_NOARG:
         ptr = 0
+    elif cmd in _IOCTL_VALUE:
+        ptr = arg & 0xFFFFFFFF
     else:
         t.process.log.once(("ioctl", cmd), f"linuxuser: unsupported ioctl {cmd:#x}: ENOTTY")
         return -errno.ENOTTY

@@ -26,10 +26,70 @@ _PROTOTYPES = {
     "prlimit64": (_c_int, [_c_int, _c_int, _vp, _vp]),
     "getdents64": (_ssz, [_c_int, _vp, _sz]),
     "sysinfo": (_c_int, [_vp]),
+    "fcntl": (_c_int, [_c_int, _c_int, _vp]),
+    "wait4": (_c_int, [_c_int, _vp, _c_int, _vp]),
+    "statfs": (_c_int, [ctypes.c_char_p, _vp]),
+    "fstatfs": (_c_int, [_c_int, _vp]),
+    "sendfile": (_ssz, [_c_int, _c_int, _vp, _sz]),
+    "poll": (_c_int, [_vp, ctypes.c_ulong, _c_int]),
+    "ppoll": (_c_int, [_vp, ctypes.c_ulong, _vp, _vp]),
+    "epoll_create1": (_c_int, [_c_int]),
+    "epoll_ctl": (_c_int, [_c_int, _c_int, _c_int, _vp]),
+    "epoll_pwait": (_c_int, [_c_int, _vp, _c_int, _c_int, _vp]),
+    "epoll_pwait2": (_c_int, [_c_int, _vp, _c_int, _vp, _vp]),
+    "select": (_c_int, [_c_int, _vp, _vp, _vp, _vp]),
+    "pselect": (_c_int, [_c_int, _vp, _vp, _vp, _vp, _vp]),
+    "times": (ctypes.c_long, [_vp]),
+    "getrusage": (_c_int, [_c_int, _vp]),
+    "setitimer": (_c_int, [_c_int, _vp, _vp]),
+    "getitimer": (_c_int, [_c_int, _vp]),
+    "timerfd_create": (_c_int, [_c_int, _c_int]),
+    "timerfd_settime": (_c_int, [_c_int, _c_int, _vp, _vp]),
+    "timerfd_gettime": (_c_int, [_c_int, _vp]),
+    "futimens": (_c_int, [_c_int, _vp]),
+    "utimensat": (_c_int, [_c_int, ctypes.c_char_p, _vp, _c_int]),
+    "recvfrom": (_ssz, [_c_int, _vp, _sz, _c_int, _vp, _vp]),
+    "sendto": (_ssz, [_c_int, _vp, _sz, _c_int, _vp, _c_uint]),
+    "recvmsg": (_ssz, [_c_int, _vp, _c_int]),
+    "sendmsg": (_ssz, [_c_int, _vp, _c_int]),
+    "getsockopt": (_c_int, [_c_int, _c_int, _c_int, _vp, _vp]),
+    "setsockopt": (_c_int, [_c_int, _c_int, _c_int, _vp, _c_uint]),
+    "socket": (_c_int, [_c_int, _c_int, _c_int]),
+    "socketpair": (_c_int, [_c_int, _c_int, _c_int, _vp]),
+    "listen": (_c_int, [_c_int, _c_int]),
+    "shutdown": (_c_int, [_c_int, _c_int]),
+    "bind": (_c_int, [_c_int, _vp, _c_uint]),
+    "connect": (_c_int, [_c_int, _vp, _c_uint]),
+    "accept4": (_c_int, [_c_int, _vp, _vp, _c_int]),
+    "getsockname": (_c_int, [_c_int, _vp, _vp]),
+    "getpeername": (_c_int, [_c_int, _vp, _vp]),
+    "copy_file_range": (_ssz, [_c_int, _vp, _c_int, _vp, _sz, _c_uint]),
+    "getgroups": (_c_int, [_c_int, _vp]),
+    "setgroups": (_c_int, [_sz, _vp]),
+    "mknodat": (_c_int, [_c_int, ctypes.c_char_p, _c_uint, ctypes.c_ulong]),
+    "fchownat": (_c_int, [_c_int, ctypes.c_char_p, _c_uint, _c_uint, _c_int]),
+    "sigsuspend": (_c_int, [_vp]),
+    "prctl": (_c_int, [_c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(libc, _name)
     _fn.restype, _fn.argtypes = _res, _args
+
+
+# Host (x86-64) syscall numbers for calls whose libc wrapper differs from the syscall.
+HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252}
+libc.syscall.restype = ctypes.c_long
+
+
+def raw_syscall(name: str, *args) -> int:
+    """The host's syscall `name` (HOST_SYSCALLS) through libc's syscall(); OSError on -1."""
+    res = libc.syscall(ctypes.c_long(HOST_SYSCALLS[name]),
+                       *(a if isinstance(a, (ctypes._SimpleCData, ctypes.Array)) or a is None
+                         else ctypes.c_long(a) for a in args))
+    if res == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, _errno.errorcode.get(err, "error"))
+    return res
 
 
 def call(name: str, *args) -> int:

@@ -1,4 +1,5 @@
-"""Process information, limits, TLS, exit_group."""
+"""Process information, credentials, process groups, limits, scheduling, prctl,
+TLS, exit_group."""
 from __future__ import annotations
 
 import ctypes
@@ -180,7 +181,7 @@ def sys_sched_yield(t):
 
 @syscall("sched_getaffinity")
 def sys_sched_getaffinity(t, pid, size, mask):
-    cpus = os.sched_getaffinity(s32(pid) if s32(pid) != t.process.pid else 0)
+    cpus = os.sched_getaffinity(_host_pid(t, pid))
     nbytes = max(t.arch.word_size, ((max(cpus) + t.arch.bits) // t.arch.bits) * t.arch.word_size)
     if size < nbytes:
         return -errno.EINVAL
@@ -216,3 +217,230 @@ def sys_sysinfo(t, info):
     size = 112 if t.arch.bits == 64 else 64
     t.mem.write(info, data.ljust(size, b"\0"))
     return 0
+
+
+# -- process groups, sessions, credentials ------------------------------------------
+
+@syscall("getpgid")
+def sys_getpgid(t, pid):
+    return os.getpgid(s32(pid))
+
+
+@syscall("getpgrp")
+def sys_getpgrp(t):
+    return os.getpgrp()
+
+
+@syscall("setpgid")
+def sys_setpgid(t, pid, pgid):
+    os.setpgid(s32(pid), s32(pgid))
+    return 0
+
+
+@syscall("getsid")
+def sys_getsid(t, pid):
+    return os.getsid(s32(pid))
+
+
+@syscall("setsid")
+def sys_setsid(t):
+    os.setsid()
+    return os.getsid(0)
+
+
+def _id_setters(suffix: str) -> None:
+    """setuid & co.; the legacy (no "32") calls of the 32-bit arches take 16-bit ids."""
+    from linuxuser.syscalls.paths import id_arg
+
+    def ids(t, *values):
+        legacy = t.arch.bits == 32 and not suffix
+        return [id_arg(v, legacy) for v in values]
+
+    @syscall("setuid" + suffix)
+    def sys_setuid(t, uid):
+        os.setuid(*ids(t, uid))
+        return 0
+
+    @syscall("setgid" + suffix)
+    def sys_setgid(t, gid):
+        os.setgid(*ids(t, gid))
+        return 0
+
+    @syscall("setreuid" + suffix)
+    def sys_setreuid(t, ruid, euid):
+        os.setreuid(*ids(t, ruid, euid))
+        return 0
+
+    @syscall("setregid" + suffix)
+    def sys_setregid(t, rgid, egid):
+        os.setregid(*ids(t, rgid, egid))
+        return 0
+
+    @syscall("setresuid" + suffix)
+    def sys_setresuid(t, r, e, s):
+        os.setresuid(*ids(t, r, e, s))
+        return 0
+
+    @syscall("setresgid" + suffix)
+    def sys_setresgid(t, r, e, s):
+        os.setresgid(*ids(t, r, e, s))
+        return 0
+
+    @syscall("setfsuid" + suffix)
+    def sys_setfsuid(t, uid):
+        return os.geteuid()
+
+    @syscall("setfsgid" + suffix)
+    def sys_setfsgid(t, gid):
+        return os.getegid()
+
+    @syscall("getgroups" + suffix)
+    def sys_getgroups(t, size, groups):
+        size = s32(size)
+        gids = os.getgroups()
+        if size < 0:
+            return -errno.EINVAL
+        if size == 0:
+            return len(gids)
+        if size < len(gids):
+            return -errno.EINVAL
+        width = 2 if t.arch.bits == 32 and not suffix else 4
+        fmt = "<" + ("H" if width == 2 else "I") * len(gids)
+        t.mem.write(groups, struct.pack(fmt, *(_uid16(g) if width == 2 else g for g in gids)))
+        return len(gids)
+
+    @syscall("setgroups" + suffix)
+    def sys_setgroups(t, size, groups):
+        size = s32(size)
+        if not 0 <= size <= 65536:
+            return -errno.EINVAL
+        width = 2 if t.arch.bits == 32 and not suffix else 4
+        fmt = "<" + ("H" if width == 2 else "I") * size
+        os.setgroups(list(struct.unpack(fmt, t.mem.read(groups, width * size))))
+        return 0
+
+
+_id_setters("")
+_id_setters("32")
+
+
+# -- scheduling and priority -----------------------------------------------------------
+
+@syscall("getpriority")
+def sys_getpriority(t, which, who):
+    return 20 - os.getpriority(s32(which), s32(who))      # the kernel's 40..1 encoding
+
+
+@syscall("setpriority")
+def sys_setpriority(t, which, who, prio):
+    os.setpriority(s32(which), s32(who), s32(prio))
+    return 0
+
+
+@syscall("nice")
+def sys_nice(t, inc):
+    os.nice(s32(inc))
+    return 0
+
+
+def _host_pid(t, pid: int) -> int:
+    """A pid argument for the host: the guest's own pid is the calling process (0)."""
+    return 0 if s32(pid) == t.process.pid else s32(pid)
+
+
+@syscall("sched_setaffinity")
+def sys_sched_setaffinity(t, pid, size, mask):
+    bits = int.from_bytes(t.mem.read(mask, size), "little")
+    os.sched_setaffinity(_host_pid(t, pid),
+                         [c for c in range(size * 8) if bits >> c & 1])
+    return 0
+
+
+@syscall("sched_getscheduler")
+def sys_sched_getscheduler(t, pid):
+    return os.sched_getscheduler(_host_pid(t, pid))
+
+
+@syscall("sched_getparam")
+def sys_sched_getparam(t, pid, param):
+    prio = os.sched_getparam(_host_pid(t, pid)).sched_priority
+    t.mem.write(param, struct.pack("<i", prio))
+    return 0
+
+
+@syscall("sched_get_priority_max")
+def sys_sched_get_priority_max(t, policy):
+    return os.sched_get_priority_max(s32(policy))
+
+
+@syscall("sched_get_priority_min")
+def sys_sched_get_priority_min(t, policy):
+    return os.sched_get_priority_min(s32(policy))
+
+
+@syscall("getcpu")
+def sys_getcpu(t, cpu, node, cache):
+    if cpu:
+        t.mem.write(cpu, struct.pack("<I", os.sched_getaffinity(0) and min(os.sched_getaffinity(0))))
+    if node:
+        t.mem.write(node, struct.pack("<I", 0))
+    return 0
+
+
+@syscall("ioprio_get")
+def sys_ioprio_get(t, which, who):
+    return host.raw_syscall("ioprio_get", s32(which), s32(who))
+
+
+@syscall("ioprio_set")
+def sys_ioprio_set(t, which, who, ioprio):
+    return host.raw_syscall("ioprio_set", s32(which), s32(who), s32(ioprio))
+
+
+@syscall("syslog")
+def sys_syslog(t, type_, buf, length):
+    """The kernel log (dmesg): the buffer is filled in place."""
+    length = s32(length)
+    ptr = t.mem.check(buf, length, PROT_WRITE) if buf and length > 0 else None
+    return host.raw_syscall("syslog", s32(type_), ptr, length)
+
+
+@syscall("personality")
+def sys_personality(t, persona):
+    return 0                                  # PER_LINUX; a change is accepted and ignored
+
+
+# -- prctl -------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
+PR_SET_NAME, PR_GET_NAME = 15, 16
+PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 38, 39
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+PR_SET_VMA = 0x53564D41            # glibc names its malloc arenas with it; optional
+TASK_COMM_LEN = 16
+
+
+@syscall("prctl")
+def sys_prctl(t, option, arg2, arg3, arg4, arg5):
+    option = s32(option)
+    if option == PR_SET_NAME:                   # per thread, as the kernel's comm
+        t.comm = t.mem.read_cstring(arg2, 1 << 12)[:TASK_COMM_LEN - 1]
+        return 0
+    if option == PR_GET_NAME:
+        name = t.comm
+        if name is None:
+            name = os.path.basename(t.process.argv[0] if t.process.argv else b"")
+        t.mem.write(arg2, name[:TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
+        return 0
+    if option in (PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
+                  PR_SET_CHILD_SUBREAPER, PR_GET_DUMPABLE, PR_GET_NO_NEW_PRIVS):
+        return host.call("prctl", option, arg2, arg3, arg4, arg5)
+    if option in (PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER):
+        value = ctypes.c_int(0)
+        host.call("prctl", option, ctypes.addressof(value), 0, 0, 0)
+        t.mem.write(arg2, struct.pack("<i", value.value))
+        return 0
+    if option != PR_SET_VMA:
+        t.process.log.once(("prctl", option),
+                           f"linuxuser: unsupported prctl option {option}: EINVAL")
+    return -errno.EINVAL

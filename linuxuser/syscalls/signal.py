@@ -3,6 +3,7 @@ itself take the default action.  (Running guest handlers comes with signal frame
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import signal as host_signal
@@ -35,7 +36,7 @@ def sys_rt_sigaction(t, sig, act, oldact, sigsetsize):
     if oldact:
         t.mem.write(oldact, t.process.sigactions.get(sig, bytes(size)))
     if new is not None:
-        t.process.sigactions[sig] = new
+        t.process.set_disposition(sig, new)
     return 0
 
 
@@ -114,3 +115,24 @@ def sys_tkill(t, tid, sig):
 def sys_pause(t):
     """Sleep until a signal arrives (in the host: ctypes releases the GIL)."""
     return host.call("pause")
+@syscall("rt_sigpending")
+def sys_rt_sigpending(t, set_, sigsetsize):
+    """Nothing is ever pending: signals the guest blocks are not held for it."""
+    if sigsetsize != 8:
+        return -errno.EINVAL
+    t.mem.write(set_, bytes(8))
+    return 0
+
+
+@syscall("rt_sigsuspend")
+def sys_rt_sigsuspend(t, mask, sigsetsize):
+    """Wait for a signal with the guest's mask.  Guest handlers are not run, so
+    only a signal whose action ends the process ends the wait."""
+    if sigsetsize != 8:
+        return -errno.EINVAL
+    host_mask = ctypes.create_string_buffer(128)
+    host_mask[:8] = t.mem.read(mask, 8)
+    t.process.log.once(("sigsuspend",), "linuxuser: rt_sigsuspend waits for a signal that "
+                       "ends the process (guest handlers are not run)")
+    host.call("sigsuspend", host_mask)
+    return -errno.EINTR

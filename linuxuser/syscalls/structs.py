@@ -5,6 +5,7 @@ layouts that follow the C `long` size come from the arch descriptor.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import struct
@@ -102,3 +103,124 @@ def timeval_layout(arch: Arch) -> Layout:
 @functools.lru_cache(maxsize=None)
 def iovec_layout(arch: Arch) -> Layout:
     return Layout(f"<{arch.ulong_fmt}{arch.ulong_fmt}", "base len")
+
+
+# -- layouts that follow the C `long` (and pointer) size ---------------------------
+
+def _longs(arch: Arch, n: int) -> str:
+    return "<" + arch.long_fmt * n
+
+
+@functools.lru_cache(maxsize=None)
+def rusage_layout(arch: Arch) -> Layout:
+    """struct rusage: two struct timevals, then fourteen longs."""
+    return Layout(_longs(arch, 18), "utime utime_usec stime stime_usec " + " ".join(
+        f"f{i}" for i in range(14)))
+
+
+_HOST_RUSAGE = struct.Struct("<18q")
+
+
+def pack_rusage(arch: Arch, host_raw: bytes) -> bytes:
+    """A host (x86-64) struct rusage as the guest's."""
+    return rusage_layout(arch).struct.pack(
+        *(v if arch.bits == 64 else _wrap32(v) for v in _HOST_RUSAGE.unpack(host_raw[:144])))
+
+
+def _wrap32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+@functools.lru_cache(maxsize=None)
+def tms_layout(arch: Arch) -> Layout:
+    """struct tms: four clock_t (long)."""
+    return Layout(_longs(arch, 4), "utime stime cutime cstime")
+
+
+@functools.lru_cache(maxsize=None)
+def itimerspec_layout(arch: Arch, time64: bool = False) -> Layout:
+    """struct itimerspec: it_interval, it_value (two timespecs)."""
+    fmt = "<qqqq" if time64 or arch.bits == 64 else "<iiii"
+    return Layout(fmt, "interval interval_nsec value value_nsec")
+
+
+@functools.lru_cache(maxsize=None)
+def itimerval_layout(arch: Arch) -> Layout:
+    """struct itimerval: it_interval, it_value (two timevals)."""
+    return Layout(_longs(arch, 4), "interval interval_usec value value_usec")
+
+
+@functools.lru_cache(maxsize=None)
+def msghdr_layout(arch: Arch) -> Layout:
+    """struct msghdr: name, namelen, iov, iovlen, control, controllen, flags."""
+    P = arch.ulong_fmt
+    pad = "x" * (arch.word_size - 4)
+    return Layout(f"<{P}I{pad}{P}{P}{P}{P}i{pad}",
+                  "name namelen iov iovlen control controllen flags")
+
+
+@functools.lru_cache(maxsize=None)
+def cmsghdr_layout(arch: Arch) -> Layout:
+    """struct cmsghdr: size_t len; int level; int type (data aligned to long)."""
+    return Layout(f"<{arch.ulong_fmt}ii", "len level type")
+
+
+@functools.lru_cache(maxsize=None)
+def mmsghdr_size(arch: Arch) -> int:
+    """struct mmsghdr: a msghdr and an unsigned int, padded to the long."""
+    return msghdr_layout(arch).size + arch.word_size
+
+
+# struct epoll_event {u32 events; u64 data}: packed on x86-64 (and naturally 12
+# bytes on i386, whose u64 is 4-aligned); ARM EABI and AArch64 align data to 8.
+EPOLL_EVENT_LAYOUTS: dict[str, Layout] = {
+    "x86_64": Layout("<IQ", "events data"),
+    "i386": Layout("<IQ", "events data"),
+    "arm": Layout("<I4xQ", "events data"),
+    "aarch64": Layout("<I4xQ", "events data"),
+}
+
+# struct statfs: words of the guest's long; struct statfs64 (32-bit arches):
+# 64-bit counts, packed to 4-byte alignment on both ARM EABI and i386 (84 bytes).
+_STATFS_FIELDS = ("type bsize blocks bfree bavail files ffree fsid0 fsid1 namelen frsize "
+                  "flags spare0 spare1 spare2 spare3")
+STATFS64_LAYOUT = Layout("<II5QiiIIIIIII", _STATFS_FIELDS)
+_HOST_STATFS = Layout("<qqQQQQQiiqqqqqqq", _STATFS_FIELDS)
+_STATFS_COUNTS = ("blocks", "bfree", "bavail", "files", "ffree")
+
+
+@functools.lru_cache(maxsize=None)
+def statfs_layout(arch: Arch) -> Layout:
+    L, U = arch.long_fmt, arch.ulong_fmt
+    return Layout(f"<{L}{L}{U*5}ii{L}{L}{L}{L*4}", _STATFS_FIELDS)
+
+
+def pack_statfs(arch: Arch, host_raw: bytes, kind: str) -> bytes:
+    """A host (x86-64) struct statfs as the guest's `kind` ("statfs" or "statfs64").
+
+    The 32-bit statfs cannot hold counts past 32 bits: EOVERFLOW, as the kernel.
+    """
+    values = _HOST_STATFS.unpack(host_raw)
+    if kind == "statfs64":
+        return STATFS64_LAYOUT.pack(values)
+    if arch.bits == 32 and any(values[f] > 0xFFFFFFFF for f in _STATFS_COUNTS + ("bsize",)):
+        raise OSError(errno.EOVERFLOW, "statfs counts overflow 32 bits")
+    return statfs_layout(arch).pack(values)
+
+
+# struct flock {short type, whence; off_t start, len; pid_t pid}: off_t is the
+# guest's long in struct flock, 64 bits in struct flock64 (8-aligned on ARM
+# EABI, 4-aligned on i386).
+_FLOCK_FIELDS = "type whence start len pid"
+FLOCK_HOST = Layout("<hh4xqqi4x", _FLOCK_FIELDS)
+_FLOCK64_LAYOUTS = {"i386": Layout("<hhqqi", _FLOCK_FIELDS),
+                    "arm": Layout("<hh4xqqi4x", _FLOCK_FIELDS)}
+
+
+def flock_layout(arch: Arch, wide: bool) -> Layout:
+    if arch.bits == 64:
+        return FLOCK_HOST
+    if wide:
+        return _FLOCK64_LAYOUTS[arch.name]
+    return Layout("<hhiii", _FLOCK_FIELDS)

@@ -27,7 +27,8 @@ HANDLERS: dict[str, Handler] = {}
 QUIET_ENOSYS: set[str] = set()
 NO_RESULT = object()
 
-AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal")
+AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal",
+                "children", "polling", "net")
 
 
 def syscall(*names: str) -> Callable[[Handler], Handler]:

@@ -1,4 +1,4 @@
-"""Threads: clone/clone3 of a thread, exit, TIDs, robust lists, affinity, names.
+"""Threads: clone/clone3 of a thread, exit, TIDs, robust lists, affinity.
 
 A new guest thread is a new host thread with a new Unicorn engine: the parent's
 CPU state is copied into it, then it gets its own stack pointer, TLS and a 0
@@ -15,9 +15,9 @@ import threading
 from dataclasses import dataclass
 
 from linuxuser.atomics import ENGINE_VARIABLE, parallel_atomics
-from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.children import fork_child
 from linuxuser.syscalls.futex import wake_all
 from linuxuser.syscalls.table import NO_RESULT, syscall
 from linuxuser.translate.vcpu import Vcpu
@@ -35,12 +35,7 @@ THREAD_OPTIONAL = (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CH
 # The translated-code cache of each further thread's engine.
 THREAD_TRANSLATION_BUFFER = 64 << 20
 CLONE_ARGS_SIZE_VER0 = 64
-PR_SET_NAME, PR_GET_NAME = 15, 16
-TASK_COMM_LEN = 16
-# prctl options with integer arguments only, passed to the host as they are:
-# PDEATHSIG, DUMPABLE, KEEPCAPS, CHILD_SUBREAPER, NO_NEW_PRIVS.
-PRCTL_PASSED_ON = {1, 3, 4, 7, 8, 36, 38, 39}
-PR_SET_VMA = 0x53564D41           # glibc names its malloc arenas; optional
+
 
 
 @dataclass
@@ -81,9 +76,12 @@ def do_clone(t, req: CloneRequest) -> int:
         if req.flags & THREAD_FLAGS != THREAD_FLAGS or req.flags & ~(THREAD_FLAGS | THREAD_OPTIONAL):
             return -errno.EINVAL
         return start_thread(t, req)
-    t.process.log.once(("clone", "process"), "linuxuser: clone of a process "
-                       f"(flags {req.flags:#x}) is not supported: ENOSYS")
-    return -errno.ENOSYS
+    if req.flags & CLONE_VM and not req.flags & CLONE_VFORK:
+        # A process sharing our memory but not a thread (LinuxThreads, 1999).
+        t.process.log.once(("clone", "vm"), "linuxuser: clone with CLONE_VM but not "
+                           f"CLONE_THREAD (flags {req.flags:#x}) is not supported: ENOSYS")
+        return -errno.ENOSYS
+    return fork_child(t, req.flags, req.stack, req.parent_tid, req.child_tid, req.tls)
 
 
 def start_thread(parent: Vcpu, req: CloneRequest) -> int:
@@ -106,6 +104,7 @@ def start_thread(parent: Vcpu, req: CloneRequest) -> int:
     if req.flags & CLONE_SETTLS:
         arch.set_clone_tls(uc, parent.mem, req.tls)
     child.sigmask = parent.sigmask
+    child.comm = parent.comm                   # a new thread starts with its creator's name
     if req.flags & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = req.child_tid
     child.attach_memory()
@@ -198,26 +197,3 @@ def sys_getcpu(t, cpu, node, _cache):
         if addr:
             t.mem.write(addr, struct.pack("<I", value.value))
     return 0
-
-
-@syscall("prctl")
-def sys_prctl(t, option, arg2, arg3, arg4, arg5):
-    """The thread's name is its host thread's name (as /proc/self/task/*/comm shows)."""
-    option = s32(option)
-    if option == PR_SET_NAME:
-        name = t.mem.read_cstring(arg2, 4096)[:TASK_COMM_LEN - 1]
-        host.call("prctl", PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
-        return 0
-    if option == PR_GET_NAME:
-        buf = ctypes.create_string_buffer(TASK_COMM_LEN)
-        host.call("prctl", PR_GET_NAME, buf, 0, 0, 0)
-        t.mem.check(arg2, TASK_COMM_LEN, PROT_WRITE)
-        t.mem.write(arg2, buf.raw)
-        return 0
-    if option in PRCTL_PASSED_ON:
-        return host.call("prctl", option, ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
-                         ctypes.c_ulong(arg4), ctypes.c_ulong(arg5))
-    if option != PR_SET_VMA:
-        t.process.log.once(("prctl", option),
-                           f"linuxuser: unsupported prctl option {option}: EINVAL")
-    return -errno.EINVAL

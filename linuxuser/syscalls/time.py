@@ -1,11 +1,18 @@
-"""Clocks and sleeping, with the 32-bit time_t calls and their time64 twins."""
+"""Clocks and sleeping, with the 32-bit time_t calls and their time64 twins;
+process times (times, getrusage) and interval timers."""
 from __future__ import annotations
 
+import ctypes
 import errno
+import signal
+import struct
 import time
 
+from linuxuser.memory import PROT_WRITE
+from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
-from linuxuser.syscalls.structs import timespec_layout, timeval_layout
+from linuxuser.syscalls.structs import (itimerval_layout, pack_rusage, timespec_layout,
+                                        timeval_layout, tms_layout)
 from linuxuser.syscalls.table import syscall
 
 TIMER_ABSTIME = 1
@@ -82,3 +89,54 @@ def sys_time(t, tloc):
     if tloc:
         t.mem.write(tloc, now.to_bytes(t.arch.word_size, "little"))
     return now
+
+
+# -- process times, interval timers -------------------------------------------------
+
+@syscall("times")
+def sys_times(t, buf):
+    host_tms = ctypes.create_string_buffer(32)
+    ticks = host.call("times", host_tms)
+    if buf:
+        values = struct.unpack("<4q", host_tms.raw)
+        t.mem.write(buf, tms_layout(t.arch).pack(dict(zip(tms_layout(t.arch).fields, values))))
+    return ticks & t.arch.word_mask
+
+
+@syscall("getrusage")
+def sys_getrusage(t, who, usage):
+    host_ru = ctypes.create_string_buffer(144)
+    host.call("getrusage", s32(who), host_ru)
+    t.mem.write(usage, pack_rusage(t.arch, host_ru.raw))
+    return 0
+
+
+_HOST_ITIMERVAL = struct.Struct("<4q")
+
+
+@syscall("setitimer")
+def sys_setitimer(t, which, new, old):
+    layout = itimerval_layout(t.arch)
+    v = layout.unpack(t.mem.read(new, layout.size)) if new else dict.fromkeys(layout.fields, 0)
+    if old:
+        t.mem.check(old, layout.size, PROT_WRITE)
+    host_new = ctypes.create_string_buffer(_HOST_ITIMERVAL.pack(*v.values()), 32)
+    host_old = ctypes.create_string_buffer(32)
+    host.call("setitimer", s32(which), host_new, host_old)
+    if old:
+        t.mem.write(old, layout.pack(dict(zip(layout.fields, _HOST_ITIMERVAL.unpack(host_old.raw)))))
+    return 0
+
+
+@syscall("getitimer")
+def sys_getitimer(t, which, cur):
+    layout = itimerval_layout(t.arch)
+    host_cur = ctypes.create_string_buffer(32)
+    host.call("getitimer", s32(which), host_cur)
+    t.mem.write(cur, layout.pack(dict(zip(layout.fields, _HOST_ITIMERVAL.unpack(host_cur.raw)))))
+    return 0
+
+
+@syscall("alarm")
+def sys_alarm(t, seconds):
+    return signal.alarm(seconds & 0xFFFFFFFF)

@@ -44,6 +44,14 @@ class Aarch64Arch(Arch):
     fault_signals = {EXCP_UDEF: signal.SIGILL, EXCP_BKPT: signal.SIGTRAP,
                      EXCP_PREFETCH_ABORT: signal.SIGSEGV, EXCP_DATA_ABORT: signal.SIGSEGV}
 
+    hwcap_names = ("fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics",
+                   "fphp", "asimdhp", "cpuid", "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop",
+                   "sha3", "sm3", "sm4", "asimddp", "sha512", "sve", "asimdfhm", "dit", "uscat",
+                   "ilrcpc", "flagm", "ssbs", "sb", "paca", "pacg")
+    cpuinfo_block = ("processor\t: {n}\nBogoMIPS\t: 100.00\nFeatures\t: {features}\n"
+                     "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+                     "CPU part\t: 0xd08\nCPU revision\t: 3\n\n")
+
     def enable_fpu(self, uc: Uc) -> None:
         uc.reg_write(A.UC_ARM64_REG_CPACR_EL1, uc.reg_read(A.UC_ARM64_REG_CPACR_EL1) | (3 << 20))
 

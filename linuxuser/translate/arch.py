@@ -76,6 +76,19 @@ class Arch:
     capstone: tuple[int, int]
     debug_registers: tuple[tuple[str, int], ...] = ()
     symbol_address_mask: int = -1      # ARM: function symbols carry the Thumb bit
+    # The guest's old select(2) takes one pointer to its five arguments (i386's nr 82).
+    select_takes_struct: bool = False
+    # Arches whose programs the host kernel runs itself (execve runs them directly
+    # when the guest is of another arch).
+    runs_on_host: bool = False
+    # Sizes statfs64/fstatfs64 accept for their 84-byte struct (ARM's wrapper also
+    # takes 88, the size EABI's padding gives glibc's struct statfs64).
+    statfs64_sizes: tuple[int, ...] = (84,)
+    # /proc/cpuinfo: AT_HWCAP bit i is named hwcap_names[i] (the kernel's
+    # hwcap_str); each CPU's block is cpuinfo_block.format(n=cpu, features=...).
+    hwcap_names: tuple[str, ...] = ()
+    cpuinfo_block: str = "processor\t: {n}\nFeatures\t: {features}\n\n"
+    cpuinfo_trailer: str = ""
 
     @property
     def word_size(self) -> int:
@@ -148,6 +161,13 @@ class Arch:
     def capstone_mode(self, uc: Uc) -> int:
         """The Capstone mode of the code the engine is running (ARM: ARM or Thumb)."""
         return self.capstone[1]
+
+    def cpuinfo(self, hwcap: int, ncpus: int) -> str:
+        """/proc/cpuinfo for the CPU the engine emulates, one block per host CPU."""
+        features = " ".join(name for bit, name in enumerate(self.hwcap_names)
+                            if name and hwcap >> bit & 1)
+        return "".join(self.cpuinfo_block.format(n=n, features=features)
+                       for n in range(ncpus)) + self.cpuinfo_trailer
 
     def fault_signal(self, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)

@@ -67,6 +67,7 @@ class ArmArch(Arch):
                              A.UC_ARM_REG_R0)
     syscall_intno = EXCP_SWI
     regpair_aligned = True
+    statfs64_sizes = (84, 88)
     uname_machine = "armv7l"
     platform = "v7l"
     qemu_name = "arm"
@@ -82,6 +83,15 @@ class ArmArch(Arch):
     fault_signals = {EXCP_UDEF: signal.SIGILL, EXCP_NOCP: signal.SIGILL,
                      EXCP_INVSTATE: signal.SIGILL, EXCP_BKPT: signal.SIGTRAP,
                      EXCP_PREFETCH_ABORT: signal.SIGSEGV, EXCP_DATA_ABORT: signal.SIGSEGV}
+
+    hwcap_names = ("swp", "half", "thumb", "26bit", "fastmult", "fpa", "vfp", "edsp", "java",
+                   "iwmmxt", "crunch", "thumbee", "neon", "vfpv3", "vfpv3d16", "tls", "vfpv4",
+                   "idiva", "idivt", "vfpd32", "lpae", "evtstrm")
+    cpuinfo_block = ("processor\t: {n}\nmodel name\t: ARMv7 Processor rev 0 (v7l)\n"
+                     "BogoMIPS\t: 100.00\nFeatures\t: {features}\nCPU implementer\t: 0x41\n"
+                     "CPU architecture: 7\nCPU variant\t: 0x2\nCPU part\t: 0xc0f\n"
+                     "CPU revision\t: 0\n\n")
+    cpuinfo_trailer = "Hardware\t: linuxuser (Cortex-A15)\nRevision\t: 0000\nSerial\t\t: 0000000000000000\n"
 
     def enable_fpu(self, uc: Uc) -> None:
         # CPACR: full access to cp10/cp11 (VFP/NEON); FPEXC.EN.

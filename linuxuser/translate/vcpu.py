@@ -59,6 +59,7 @@ class Vcpu:
         self.robust_list = (0, 0)
         self.sigmask = 0
         self.sigaltstack = b""
+        self.comm: bytes | None = None       # prctl(PR_SET_NAME); None: the program's name
         self.pending_signal: tuple[int, int | None] | None = None   # (signal, fault address)
         # (status, signal): the process ends once the current syscall has returned.
         self.ending: tuple[int, int | None] | None = None

@@ -23,6 +23,15 @@ X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.
 class _X86Arch(Arch):
     uc_arch = UC_ARCH_X86
     fault_signals = X86_FAULTS
+    # CPUID.1:EDX bits, as the kernel's x86_cap_flags name them.
+    hwcap_names = ("fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "",
+                   "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", "",
+                   "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe")
+    cpuinfo_block = ("processor\t: {n}\nvendor_id\t: linuxuser\ncpu family\t: 6\n"
+                     "model\t\t: 6\nmodel name\t: linuxuser virtual CPU (Unicorn)\n"
+                     "stepping\t: 3\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 13\n"
+                     "wp\t\t: yes\nflags\t\t: {features}\nbogomips\t: 100.00\n"
+                     "clflush size\t: 64\ncache_alignment\t: 64\n\n")
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP is CPUID.1:EDX of the CPU the engine emulates, as Linux sets it."""
@@ -51,6 +60,8 @@ class X86_64Arch(_X86Arch):
                              (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                               X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9),
                              X.UC_X86_REG_RAX)
+    clone_args = ("flags", "stack", "parent_tid", "child_tid", "tls")
+    runs_on_host = True
     uname_machine = "x86_64"
     platform = "x86_64"
     qemu_name = "x86_64"
@@ -126,6 +137,8 @@ class I386Arch(_X86Arch):
                               X.UC_X86_REG_ESI, X.UC_X86_REG_EDI, X.UC_X86_REG_EBP),
                              X.UC_X86_REG_EAX)
     syscall_intno = 0x80
+    select_takes_struct = True
+    runs_on_host = True
     uname_machine = "i686"
     clone_tls_is_user_desc = True
     platform = "i686"
