@@ -348,14 +348,6 @@ def _host_pid(t, pid: int) -> int:
     return 0 if s32(pid) == t.process.pid else s32(pid)
 
 
-@syscall("sched_setaffinity")
-def sys_sched_setaffinity(t, pid, size, mask):
-    bits = int.from_bytes(t.mem.read(mask, size), "little")
-    os.sched_setaffinity(_host_pid(t, pid),
-                         [c for c in range(size * 8) if bits >> c & 1])
-    return 0
-
-
 @syscall("sched_getscheduler")
 def sys_sched_getscheduler(t, pid):
     return os.sched_getscheduler(_host_pid(t, pid))
@@ -376,15 +368,6 @@ def sys_sched_get_priority_max(t, policy):
 @syscall("sched_get_priority_min")
 def sys_sched_get_priority_min(t, policy):
     return os.sched_get_priority_min(s32(policy))
-
-
-@syscall("getcpu")
-def sys_getcpu(t, cpu, node, cache):
-    if cpu:
-        t.mem.write(cpu, struct.pack("<I", os.sched_getaffinity(0) and min(os.sched_getaffinity(0))))
-    if node:
-        t.mem.write(node, struct.pack("<I", 0))
-    return 0
 
 
 @syscall("ioprio_get")
