@@ -67,6 +67,7 @@ CASES = [
         "Unicorn (QEMU 5.0 TCG) does not record x87/SSE exception flags")),
     Case("big_alloc", "big_alloc"),
     Case("kuser", "kuser"),
+    Case("it_block", "it_block"),
     Case("sysinfo", "sysinfo"),
     Case("syscall_errors", "syscall_errors", known_stderr=(
         b"linuxuser: unsupported syscall syscall_1999 (nr 1999): ENOSYS\n")),
