@@ -174,6 +174,9 @@ class GuestProcess:
         """
         self._ending.acquire()
         self.exit_status, self.killed_by = status, killed_by
+        if self.tracer is not None:
+            current = self.threads.current
+            self.tracer.settle(current.tid if current is not None else self.pid)
         self.finish()
 
     def wait_for_end(self) -> NoReturn:

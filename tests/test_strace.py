@@ -65,6 +65,9 @@ def threads_of(log: str) -> dict[str, list[str]]:
     named T0 (the first seen), T1... everywhere they appear, values that
     legitimately differ masked."""
     log = re.sub(r"strace: Process \d+ attached\n?", "", log)
+    # strace 6.1 now and then writes stale bytes of its own ("/usr/bin/") before a
+    # line or a value; no program here uses that directory.
+    log = re.sub(r'(?<!["\w/])/usr/bin/', "", log)
     m = re.search(r"^set_tid_address\(.*\)\s+= (\d+)(?: <[\d.]+>)?$", log, re.M)
     leader = m.group(1) if m else "leader"          # unprefixed lines are the leader's
     per_tid: dict[str, list[str]] = {}

@@ -3,10 +3,11 @@
  * syscalls is the same in every run (only how the two interleave varies): the
  * worker waits for "go" on a pipe, answers on another, then blocks reading a
  * pipe nobody writes; the main thread sends "go", waits for the answer,
- * prints it and exits while the worker is still blocked, so the log shows the
- * worker's read ending unfinished, as strace shows it.
+ * prints it, gives the worker time to block, and exits while it is blocked, so
+ * the log shows the worker's read ending unfinished, as strace shows it.
  */
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 static int go[2], reply[2], never[2];
@@ -34,5 +35,7 @@ int main(void)
     if (n <= 0)
         return 1;
     write(1, buf, (size_t)n);
+    struct timespec pause = { 0, 100 * 1000 * 1000 };
+    nanosleep(&pause, NULL);        /* the worker reaches its read meanwhile */
     return 0;
 }

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 ALIGN_COLUMN = 40            # strace writes " = result" from this column on
 # Names strace uses where Python's errno.errorcode picks an alias.
 ERRNO_NAMES = {errno.EAGAIN: "EAGAIN", errno.EDEADLK: "EDEADLK", errno.EOPNOTSUPP: "EOPNOTSUPP"}
+# How long the end of the process waits for other threads' calls to show their
+# results (only while tracing).
+SETTLE_SECONDS = 0.05
 FORK_LIKE = frozenset({"fork", "vfork", "clone", "clone3"})
 CLONE_THREAD = 0x10000
 # si_code of a synchronous fault, by signal (SIGSEGV depends on the address).
@@ -286,6 +289,17 @@ class Tracer:
     def _pc(self, vcpu) -> int:
         """The faulting instruction's address (the PC register, no Thumb bit)."""
         return vcpu.regs.read(self.arch.pc_reg)
+
+    def settle(self, caller_tid: int, timeout: float = SETTLE_SECONDS) -> None:
+        """Before the process ends: another thread's call that the host has
+        completed (its handler is returning) gets to show its result, as the
+        kernel would have finished it; a call blocked for good is cut short
+        after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while any(tid != caller_tid for tid in list(self._inflight)):
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.002)
 
     def finish(self, exit_status: int | None, killed_by: int | None) -> None:
         """The process ends: unfinished calls, +++ lines, then the -c summary."""
