@@ -49,6 +49,7 @@ class Arch:
     uname_machine: str             # uname(2) machine field
     platform: str                  # AT_PLATFORM string
     qemu_name: str                 # qemu-user binary suffix: qemu-<qemu_name>
+    gnu_triplet: str               # its Debian cross toolchain's libraries: /usr/<gnu_triplet>
     # Address space layout.
     address_space_size: int
     stack_top: int                 # the main thread's stack ends here; mmap goes below
