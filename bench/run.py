@@ -39,12 +39,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+import debianpkgs  # noqa: E402  (tests/debianpkgs.py: the Debian sysroot with pigz)
 import guestbuild  # noqa: E402  (tests/guestbuild.py builds guests for tests and benchmarks)
 from guestbuild import ARCHES, Program  # noqa: E402
 
 BENCH_SRC = REPO / "bench" / "guest"
 BENCH_BUILD = REPO / "build" / "bench"
-DEBIAN_ROOTS = BENCH_BUILD / "debian"          # bench/setup.py extracts pigz & co. here
 RUNNERS = ("native", "qemu", "linuxuser")
 RUNNER_TITLES = {"native": "native", "qemu": "qemu-user", "linuxuser": "linuxuser"}
 PER_LINUX32 = 0x0008
@@ -108,7 +108,7 @@ def runners_for(arch: str) -> tuple:
 
 
 def debian_root(arch: str) -> Path:
-    return DEBIAN_ROOTS / arch / "root"
+    return debianpkgs.sysroot(arch)
 
 
 def pigz_input() -> Path:

@@ -11,8 +11,6 @@ absolute paths the guest opens (the sysroot's file first, else the host's).
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
 import guestbuild
