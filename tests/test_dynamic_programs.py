@@ -19,7 +19,7 @@ from test_dynamic_basics import SYSROOTS
 from test_static_programs import assert_same
 
 from linuxuser.loader import sysroot as sysroot_mod
-from linuxuser.translate.arm import ArmArch
+from linuxuser.translate.arch import all_arches
 
 ARCHES = list(guestbuild.ARCHES)
 DYNAMIC = ("dynamic", "dynamic-nopie")
@@ -102,7 +102,7 @@ def test_missing_loader_without_sysroot(run_linuxuser):
 def test_default_sysroot_order(tmp_path, monkeypatch):
     """qemu's /etc/qemu-binfmt/ARCH first (even for a static program), then the
     host if it has the loader, then /usr/<triplet>."""
-    arm = ArmArch()
+    arm = all_arches()["arm"]
     binfmt, cross = tmp_path / "qemu-binfmt-arm", tmp_path / "cross"
     monkeypatch.setattr(sysroot_mod, "qemu_binfmt_prefix", lambda arch: str(binfmt))
     monkeypatch.setattr(sysroot_mod, "cross_sysroot", lambda arch: str(cross))
