@@ -124,7 +124,7 @@ def _unpack(s: PackageSet, deb_arch: str, debs: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for p in s.packages:
-        found = sorted(debs.glob(f"{p.replace('+', '?')}_*_{deb_arch}.deb"))
+        found = sorted(debs.glob(f"{p}_*_{deb_arch}.deb"))
         if not found:
             sys.exit(f"setup: {p}:{deb_arch} was not downloaded")
         subprocess.run(["dpkg-deb", "-x", str(found[-1]), str(tmp)], check=True)
