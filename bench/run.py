@@ -39,12 +39,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+import debianpkgs  # noqa: E402  (tests/debianpkgs.py: the Debian sysroot with pigz)
 import guestbuild  # noqa: E402  (tests/guestbuild.py builds guests for tests and benchmarks)
 from guestbuild import ARCHES, Program  # noqa: E402
 
 BENCH_SRC = REPO / "bench" / "guest"
 BENCH_BUILD = REPO / "build" / "bench"
-DEBIAN_ROOTS = BENCH_BUILD / "debian"          # bench/setup.py extracts pigz & co. here
 RUNNERS = ("native", "qemu", "linuxuser")
 RUNNER_TITLES = {"native": "native", "qemu": "qemu-user", "linuxuser": "linuxuser"}
 PER_LINUX32 = 0x0008
@@ -85,7 +85,7 @@ WORKLOADS = (
                needs="threads (#4)" if n > 1 else "")
       for n in (1, 2, 4)),
     Workload("startup", "start-up: static hello", "hello", (), (("wall", "s"),)),
-    *(Workload("pigz", f"pigz -{n} of 16 MiB", "pigz", ("-c", "-6", "-p", str(n), "{input}"),
+    *(Workload("pigz", f"pigz -p {n}, 16 MiB", "pigz", ("-c", "-6", "-p", str(n), "{input}"),
                (("wall", "s"),), needs="dynamic programs (#7)" + (", threads (#4)" if n > 1 else ""))
       for n in (1, 2)),
 )
@@ -108,7 +108,7 @@ def runners_for(arch: str) -> tuple:
 
 
 def debian_root(arch: str) -> Path:
-    return DEBIAN_ROOTS / arch / "root"
+    return debianpkgs.sysroot(arch)
 
 
 def pigz_input() -> Path:
@@ -381,30 +381,41 @@ def markdown(table: list[dict], info: dict, meta: dict) -> str:
         lines.append(f"| {label(row)} | {row['arch']} | {row['unit']} | {cell(c.get('native'))} "
                      f"| {cell(c.get('qemu'))} | {cell(c.get('linuxuser'))} "
                      f"| {r(ratio(row, 'linuxuser', 'qemu'))} | {r(ratio(row, 'linuxuser', 'native'))} |")
-    scaling = [row for row in table if row["group"] == "threads"]
-    if scaling:
-        lines += ["", "## Parallel scaling (speed-up over 1 thread, from the medians)", "",
-                  "| arch | threads | native | qemu-user | linuxuser |", "|---|---|---|---|---|"]
-        for row in scaling:
-            n = re.search(r"(\d+) thread", row["workload"]).group(1)
-            base = next((x for x in scaling if x["arch"] == row["arch"]
-                         and x["workload"].startswith("parallel: 1 thread")), None)
-            cells = []
-            for runner in RUNNERS:
-                a, b = (base or {}).get("cells", {}).get(runner), row["cells"].get(runner)
-                if a is None or b is None:
-                    cells.append("—")
-                elif "median" in a and "median" in b:
-                    cells.append(f"{a['median'] / b['median']:.2f}")
-                else:
-                    cells.append("fails")
-            lines.append(f"| {row['arch']} | {n} | " + " | ".join(cells) + " |")
+    lines += scaling_table(table, "threads", "Parallel scaling (speed-up over 1 thread, from the medians)",
+                           "threads", r"(\d+) thread")
+    lines += scaling_table(table, "pigz", "pigz: speed-up of -p N over -p 1 (from the medians)",
+                           "-p", r"-p (\d+)")
     needs = sorted({f"{row['workload']}: {row['needs']}" for row in table
                     if row["needs"] and "error" in row["cells"].get("linuxuser", {})})
     if needs:
         lines += ["", "Workloads that fail under linuxuser wait for features still being built:", ""]
         lines += [f"- {n}" for n in needs]
     return "\n".join(lines) + "\n"
+
+
+def scaling_table(table: list[dict], group: str, title: str, column: str, count: str) -> list[str]:
+    """Markdown lines: for each row of `group`, the speed-up of each runner over
+    the row of the same arch whose workload name has the count 1 (regex `count`)."""
+    rows_ = [row for row in table if row["group"] == group]
+    if not rows_:
+        return []
+    lines = ["", f"## {title}", "", f"| arch | {column} | native | qemu-user | linuxuser |",
+             "|---|---|---|---|---|"]
+    for row in rows_:
+        n = re.search(count, row["workload"]).group(1)
+        base = next((x for x in rows_ if x["arch"] == row["arch"]
+                     and re.search(count, x["workload"]).group(1) == "1"), None)
+        cells = []
+        for runner in RUNNERS:
+            a, b = (base or {}).get("cells", {}).get(runner), row["cells"].get(runner)
+            if a is None or b is None:
+                cells.append("—")
+            elif "median" in a and "median" in b:
+                cells.append(f"{a['median'] / b['median']:.2f}")
+            else:
+                cells.append("fails")
+        lines.append(f"| {row['arch']} | {n} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def chart(table: list[dict], info: dict, path: Path) -> None:

@@ -19,7 +19,8 @@ Options (qemu-user's; each also works with two dashes):
   -h, --help              show this help and exit
   -version, --version     show the version and exit
   -L PATH, --sysroot PATH guest sysroot: absolute paths and the dynamic loader
-                          are looked up here first (env QEMU_LD_PREFIX)
+                          are looked up here first (env QEMU_LD_PREFIX; without
+                          either: /etc/qemu-binfmt/ARCH, the host, /usr/TRIPLET)
   -E VAR=VALUE[,...]      set a variable in the guest's environment
   -U VAR[,...]            remove a variable from the guest's environment
   -0 ARGV0, --argv0 ARGV0 pass ARGV0 as the guest's argv[0]

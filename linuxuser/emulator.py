@@ -7,6 +7,7 @@ from typing import NoReturn
 
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.load import load_program
+from linuxuser.loader.sysroot import default_sysroot
 from linuxuser.process import GuestProcess, Options
 from linuxuser.translate.vcpu import Vcpu
 
@@ -15,6 +16,8 @@ def run_program(options: Options, program: str, argv: list[bytes],
                 envp: list[bytes]) -> NoReturn:
     """Run `program` with `argv` and `envp`; exit as the guest exits (code or signal)."""
     elf = read_elf(program)
+    if options.sysroot is None:
+        options.sysroot = default_sysroot(elf.arch, elf.interp)
     process = GuestProcess(elf.arch, options)
     process.exe_path = os.path.realpath(program)
     process.argv = argv

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from linuxuser.loader import sysroot
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
 from linuxuser.threads import ThreadRegistry
@@ -74,12 +75,7 @@ class GuestProcess:
 
     def host_path(self, path: bytes) -> bytes:
         """Where a guest path is on the host: the sysroot first for absolute paths."""
-        root = self.options.sysroot
-        if root and path.startswith(b"/"):
-            candidate = os.fsencode(root) + path
-            if os.path.lexists(candidate):
-                return candidate
-        return path
+        return sysroot.host_path(self.options.sysroot, path)
 
     def disposition(self, sig: int) -> int:
         """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""

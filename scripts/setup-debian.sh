@@ -83,50 +83,14 @@ fi
 
 # ---------------------------------------------------------------- Debian programs for the tests
 #
-# Debian's busybox-static for armhf, arm64 and i386, unpacked into
-# build/busybox/<arch>/ (never committed).  Skipped when all are there.
+# Debian's busybox-static for armhf, arm64 and i386 (build/busybox/<arch>/), and
+# a small Debian sysroot for armhf and arm64 with pigz, xz-utils, lua5.4 and
+# their libraries (build/debian/<arch>/): `apt-get download` + `dpkg-deb -x`,
+# never committed.  tests/debianpkgs.py is the one place that fetches them
+# (make bench uses it too); quick when they are already unpacked.
 
-BUSYBOX_ARCHES=(armhf arm64 i386)
-BUSYBOX_DIR="$REPO/build/busybox"
-
-busybox_missing=()
-for a in "${BUSYBOX_ARCHES[@]}"; do
-    [ -x "$BUSYBOX_DIR/$a/bin/busybox" ] || busybox_missing+=("$a")
-done
-if [ "${#busybox_missing[@]}" -eq 0 ] && [ "$FORCE" != 1 ]; then
-    log "busybox-static already unpacked for ${BUSYBOX_ARCHES[*]}"
-else
-    [ "$FORCE" = 1 ] && busybox_missing=("${BUSYBOX_ARCHES[@]}")
-    log "fetching busybox-static for ${busybox_missing[*]}"
-    known=" $(dpkg --print-architecture) $(dpkg --print-foreign-architectures | tr '\n' ' ') "
-    added=0
-    for a in "${busybox_missing[@]}"; do
-        if [[ "$known" != *" $a "* ]]; then
-            $SUDO dpkg --add-architecture "$a"
-            added=1
-        fi
-    done
-    download() {
-        (cd "$tmp" && apt-get download -q "${busybox_missing[@]/#/busybox-static:}") >/dev/null 2>&1
-    }
-    tmp=$(mktemp -d)
-    chmod 755 "$tmp"            # apt's _apt user downloads into it
-    # A new architecture needs its package lists; an old list may name a file
-    # the mirror no longer has.  (One foreign arch's lists failing to update,
-    # e.g. a security suite, must not stop us: the download is what counts.)
-    if [ "$added" = 1 ] || ! download; then
-        $SUDO apt-get update -q >/dev/null 2>&1 || log "apt-get update reported errors (continuing)"
-        download || { log "apt-get download busybox-static failed" >&2; rm -rf "$tmp"; exit 1; }
-    fi
-    for a in "${busybox_missing[@]}"; do
-        deb=$(ls "$tmp"/busybox-static_*_"$a".deb)
-        rm -rf "${BUSYBOX_DIR:?}/$a"
-        mkdir -p "$BUSYBOX_DIR/$a"
-        dpkg-deb -x "$deb" "$BUSYBOX_DIR/$a"
-        [ -x "$BUSYBOX_DIR/$a/bin/busybox" ] || { log "no bin/busybox in $deb" >&2; exit 1; }
-    done
-    rm -rf "$tmp"
-fi
+[ "$FORCE" = 1 ] && force=--force || force=
+"$PYTHON" tests/debianpkgs.py $force busybox:armhf,arm64,i386 sysroot:armhf,arm64
 
 # ---------------------------------------------------------------- pip
 

@@ -97,6 +97,8 @@ class Program:
     arch_flags: dict = field(default_factory=dict)  # extra flags per arch
     libs: tuple = ()
     static_pie: bool = False  # link with -static-pie instead of -static
+    dynamic: bool = False  # link with the C library's shared objects (run with -L)
+    shared: bool = False  # a shared library (-shared -fPIC), e.g. for dlopen()
     arches: tuple = ARCH_NAMES  # arches it is built for
     src_dir: Path = SRC_DIR  # where `source` is (bench/guest/ for the benchmarks)
     out_dir: Path = BUILD_DIR  # binaries go to out_dir/<arch>/<name>
@@ -106,6 +108,11 @@ class Program:
         flags = list(BASE_FLAGS)
         if self.static_pie:
             flags[flags.index("-static")] = "-static-pie"
+        elif self.shared:
+            flags[flags.index("-static")] = "-shared"
+            flags.append("-fPIC")
+        elif self.dynamic:
+            flags.remove("-static")
         flags += list(a.extra_flags) + list(self.flags)
         flags += list(self.arch_flags.get(arch, ()))
         return [a.cc, *flags, "-o", str(out), str(self.src_dir / self.source), *self.libs]
@@ -155,6 +162,10 @@ def _programs() -> dict[str, Program]:
         Program("efault", "efault.c"),
         Program("exec", "exec.c"),
         Program("procfs", "procfs.c"),
+        Program("dynamic", "dynamic.c", dynamic=True, libs=("-ldl", "-pthread")),
+        Program("dynamic-nopie", "dynamic.c", dynamic=True, flags=("-fno-pie", "-no-pie"),
+                libs=("-ldl", "-pthread")),
+        Program("libplugin.so", "plugin.c", shared=True, libs=("-lm",)),
     ]
     return {p.name: p for p in progs}
 

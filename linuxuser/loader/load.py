@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from linuxuser.errors import ExecError
 from linuxuser.loader.elf import ET_DYN, PT_PHDR, ElfProgram, read_elf
+from linuxuser.loader.sysroot import interpreter_path, missing_interpreter_hint
 from linuxuser.memory import PAGE_SIZE, page_align_down, page_align_up
 
 if TYPE_CHECKING:
@@ -106,12 +107,11 @@ def _file_offset(elf: ElfProgram, vaddr: int) -> int:
 
 def find_interpreter(process: GuestProcess, interp: str, program: str) -> str:
     """The dynamic loader's host path: the sysroot first, then the host, as qemu -L."""
-    candidate = os.fsdecode(process.host_path(os.fsencode(interp)))
-    if os.path.exists(candidate):
-        return candidate
-    where = f" in sysroot {process.options.sysroot}" if process.options.sysroot else \
-        " (give the guest's sysroot with -L PATH)"
-    raise ExecError(program, f"cannot find its dynamic loader {interp}{where}", 127)
+    path = interpreter_path(process.options.sysroot, interp)
+    if path is None:
+        hint = missing_interpreter_hint(process.arch, process.options.sysroot)
+        raise ExecError(program, f"cannot find its dynamic loader {interp} ({hint})", 127)
+    return path
 
 
 def load_program(process: GuestProcess, elf: ElfProgram, argv: list[bytes],

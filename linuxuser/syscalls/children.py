@@ -21,6 +21,7 @@ import sys
 
 from linuxuser.errors import ExecError
 from linuxuser.loader.elf import read_elf
+from linuxuser.loader.sysroot import default_sysroot, interpreter_path
 from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import AT_FDCWD, s32
@@ -146,7 +147,8 @@ def _check_guest_elf(t, path: bytes) -> int:
         elf = read_elf(os.fsdecode(path))
     except ExecError:
         return -errno.ENOEXEC
-    if elf.interp and not os.path.exists(t.process.host_path(os.fsencode(elf.interp))):
+    root = t.process.options.sysroot or default_sysroot(elf.arch, elf.interp)
+    if elf.interp and interpreter_path(root, elf.interp) is None:
         return -errno.ENOENT
     return 0
 

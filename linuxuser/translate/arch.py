@@ -49,6 +49,7 @@ class Arch:
     uname_machine: str             # uname(2) machine field
     platform: str                  # AT_PLATFORM string
     qemu_name: str                 # qemu-user binary suffix: qemu-<qemu_name>
+    gnu_triplet: str               # its Debian cross toolchain's libraries: /usr/<gnu_triplet>
     # Address space layout.
     address_space_size: int
     stack_top: int                 # the main thread's stack ends here; mmap goes below
@@ -199,5 +200,6 @@ def arch_for_elf(machine: int, bits: int) -> Arch | None:
 
 
 def _load() -> None:
-    if not _ARCHES:
-        from linuxuser.translate import aarch64, arm, x86  # noqa: F401  (they register)
+    """Import every arch module (each registers its descriptors); importing one
+    of them directly must not leave the others out."""
+    from linuxuser.translate import aarch64, arm, x86  # noqa: F401  (they register)

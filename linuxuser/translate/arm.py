@@ -71,6 +71,7 @@ class ArmArch(Arch):
     uname_machine = "armv7l"
     platform = "v7l"
     qemu_name = "arm"
+    gnu_triplet = "arm-linux-gnueabihf"
     capstone = (capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
     symbol_address_mask = ~1
     debug_registers = tuple((f"R{i:02d}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)) + (
