@@ -32,6 +32,7 @@ multi-threaded guest are not guaranteed there.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 
@@ -50,26 +51,34 @@ def load_engine() -> None:
     """
     if "unicorn" in sys.modules or os.environ.get("LIBUNICORN_PATH"):
         return
-    if (os.environ.get(ENGINE_VARIABLE) == "stock" or not (ENGINE_DIR / ENGINE_NAME).exists()
-            or _binding_version() != UNICORN_VERSION):
-        import unicorn  # noqa: F401  (PyPI's library)
+    if os.environ.get(ENGINE_VARIABLE) == "stock" or not (ENGINE_DIR / ENGINE_NAME).exists():
         return
     os.environ["LIBUNICORN_PATH"] = str(ENGINE_DIR)
     try:
-        import unicorn  # noqa: F401
+        import unicorn
     finally:
         del os.environ["LIBUNICORN_PATH"]
-
-
-def _binding_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("unicorn")
-    except PackageNotFoundError:
-        return None
+    if unicorn.__version__ != UNICORN_VERSION:     # setup.cfg pins the binding to it
+        sys.stderr.write(f"linuxuser: warning: the unicorn binding is {unicorn.__version__} "
+                         f"but linuxuser's Unicorn build is {UNICORN_VERSION} (make setup)\n")
 
 
 def parallel_atomics() -> bool:
     """True if the loaded Unicorn does guest atomics as host atomics."""
     from unicorn.unicorn_py3 import unicorn as binding
     return hasattr(binding.uclib, "uc_linuxuser_parallel")
+
+
+def serve_tlb_fills(uc, end: int) -> bool:
+    """Let the engine answer its own TLB fills of data pages below `end` that its
+    map allows (linuxuser's Unicorn only; see the patch's header).  The Python
+    fill hook then runs only for faults, instruction fetches and pages another
+    thread mapped since the engine last synced: a fill costs ~1.5 µs in Python,
+    and a guest touching memory at random made one per few loads."""
+    from unicorn.unicorn_py3 import unicorn as binding
+    serve = getattr(binding.uclib, "uc_linuxuser_fast_tlb_fill", None)
+    if serve is None:
+        return False
+    serve.argtypes = (ctypes.c_void_p, ctypes.c_uint64)
+    serve.restype = ctypes.c_int
+    return serve(uc._uch, end) == 0

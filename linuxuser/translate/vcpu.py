@@ -21,6 +21,7 @@ from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVAL
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
+from linuxuser.atomics import serve_tlb_fills
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
 from linuxuser.translate.regs import FastRegisters
 
@@ -103,6 +104,7 @@ class Vcpu:
         space_end = self.arch.address_space_size - 1
         self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
         self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
+        serve_tlb_fills(self.uc, space_end)
         if space_end < self.arch.word_mask:
             self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
                              space_end + 1, self.arch.word_mask)
