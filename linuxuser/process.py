@@ -14,7 +14,8 @@ from linuxuser.loader import sysroot
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
 from linuxuser.threads import ThreadRegistry
-from linuxuser.syscalls.strace import StraceOptions, Tracer
+from linuxuser.syscalls import strace
+from linuxuser.syscalls.strace import StraceOptions
 from linuxuser.translate.arch import Arch
 
 # Signals whose default action dumps core (qemu-user prints a line for these).
@@ -55,7 +56,7 @@ class GuestProcess:
         self.memory = GuestMemory(arch.address_space_size)
         self.threads = ThreadRegistry()
         self.memory.exclusive = self.threads.exclusive_section
-        self.tracer = Tracer(self, options.strace_options) if options.strace else None
+        self.tracer = strace.Tracer(self, options.strace_options) if options.strace else None
         self.debug_log = None
         if options.debug - {"strace"}:
             from linuxuser.translate.debuglog import DebugLog

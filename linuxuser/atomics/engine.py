@@ -15,15 +15,12 @@ minutes on two cores.
 """
 from __future__ import annotations
 
-import argparse
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+# linuxuser imports this module at every start (for ENGINE_DIR): the modules only
+# a build needs are imported where they are used (8 ms of start-up otherwise).
 
 HERE = Path(__file__).resolve().parent
 ENGINE_DIR = HERE / "lib"
@@ -44,6 +41,7 @@ PATCH = HERE / f"unicorn-{UNICORN_VERSION}-parallel.patch"
 
 def stamp() -> str:
     """What the installed library was built from (rebuilt when it changes)."""
+    import hashlib
     digest = hashlib.sha256(PATCH.read_bytes()).hexdigest()[:16]
     return f"unicorn {UNICORN_VERSION} patch {digest} targets {TARGETS}\n"
 
@@ -55,6 +53,7 @@ def is_built() -> bool:
 
 
 def _run(cmd: list[str], cwd: Path, log) -> None:
+    import subprocess
     log(" ".join(cmd))
     proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
@@ -65,6 +64,7 @@ def _run(cmd: list[str], cwd: Path, log) -> None:
 
 def fetch_source(into: Path, log) -> Path:
     """The release's sdist, downloaded with pip and checked."""
+    import hashlib
     _run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
           "-q", "-d", str(into), f"unicorn=={UNICORN_VERSION}"], into, log)
     archive = into / f"unicorn-{UNICORN_VERSION}.tar.gz"
@@ -78,6 +78,9 @@ def fetch_source(into: Path, log) -> Path:
 
 def build(jobs: int | None = None, force: bool = False, log=print) -> Path:
     """Build and install the engine unless it is up to date; returns its path."""
+    import shutil
+    import tarfile
+    import tempfile
     if is_built() and not force:
         return ENGINE_DIR / ENGINE_NAME
     for tool in ("cmake", "make", "patch", "cc"):
@@ -105,6 +108,7 @@ def build(jobs: int | None = None, force: bool = False, log=print) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--force", action="store_true", help="rebuild even if up to date")
     ap.add_argument("--jobs", "-j", type=int, default=None)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import signal
 
-import capstone
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
 from unicorn import arm64_const as A
 
@@ -34,7 +33,7 @@ class Aarch64Arch(Arch):
     platform = "aarch64"
     qemu_name = "aarch64"
     gnu_triplet = "aarch64-linux-gnu"
-    capstone = (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+    capstone = ("CS_ARCH_ARM64", "CS_MODE_ARM")
     debug_registers = tuple((f"X{i:02d}", getattr(A, f"UC_ARM64_REG_X{i}")) for i in range(29)) + (
         ("FP", A.UC_ARM64_REG_FP), ("LR", A.UC_ARM64_REG_LR), ("SP", A.UC_ARM64_REG_SP),
         ("PC", A.UC_ARM64_REG_PC), ("NZCV", A.UC_ARM64_REG_NZCV))

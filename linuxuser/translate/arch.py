@@ -72,9 +72,10 @@ class Arch:
     clone_args: tuple[str, ...] = ("flags", "stack", "parent_tid", "tls", "child_tid")
     # CLONE_SETTLS passes a struct user_desc (i386) rather than the thread pointer.
     clone_tls_is_user_desc: bool = False
-    # Debug logs (-d): Capstone (arch, mode) for in_asm, (name, Unicorn register)
-    # pairs for cpu.
-    capstone: tuple[int, int]
+    # Debug logs (-d): Capstone's (arch, mode) constant names for in_asm (capstone
+    # itself is imported only by the debug log: 20 ms of start-up), (name, Unicorn
+    # register) pairs for cpu.
+    capstone: tuple[str, str]
     debug_registers: tuple[tuple[str, int], ...] = ()
     symbol_address_mask: int = -1      # ARM: function symbols carry the Thumb bit
     # The guest's old select(2) takes one pointer to its five arguments (i386's nr 82).
@@ -159,7 +160,7 @@ class Arch:
         """AT_HWCAP and AT_HWCAP2 (None: the arch has no AT_HWCAP2)."""
         return 0, None
 
-    def capstone_mode(self, uc: Uc) -> int:
+    def capstone_mode(self, uc: Uc) -> str:
         """The Capstone mode of the code the engine is running (ARM: ARM or Thumb)."""
         return self.capstone[1]
 

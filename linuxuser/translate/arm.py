@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import signal
 
-import capstone
 from unicorn import UC_ARCH_ARM, UC_MODE_ARM, Uc
 from unicorn import arm_const as A
 
@@ -72,7 +71,7 @@ class ArmArch(Arch):
     platform = "v7l"
     qemu_name = "arm"
     gnu_triplet = "arm-linux-gnueabihf"
-    capstone = (capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+    capstone = ("CS_ARCH_ARM", "CS_MODE_ARM")
     symbol_address_mask = ~1
     debug_registers = tuple((f"R{i:02d}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)) + (
         ("SP", A.UC_ARM_REG_SP), ("LR", A.UC_ARM_REG_LR), ("PC", A.UC_ARM_REG_PC),
@@ -112,9 +111,9 @@ class ArmArch(Arch):
         thumb = 1 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 0
         return uc.reg_read(A.UC_ARM_REG_PC) | thumb
 
-    def capstone_mode(self, uc: Uc) -> int:
+    def capstone_mode(self, uc: Uc) -> str:
         thumb = uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
-        return capstone.CS_MODE_THUMB if thumb else capstone.CS_MODE_ARM
+        return "CS_MODE_THUMB" if thumb else "CS_MODE_ARM"
 
     def set_tls(self, uc: Uc, value: int) -> None:
         uc.reg_write(A.UC_ARM_REG_C13_C0_3, value)   # TPIDRURO

@@ -33,7 +33,7 @@ class DebugLog:
         self._seen: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
         self._symbols: tuple[list[int], list[str]] | None = None
-        self._disassemblers: dict[int, capstone.Cs] = {}
+        self._disassemblers: dict[str, capstone.Cs] = {}
         self._digits = self.arch.word_size * 2
 
     def attach(self, vcpu) -> None:
@@ -58,11 +58,12 @@ class DebugLog:
         if "cpu" in self.items:
             self.log.write(self.registers(uc))
 
-    def disassembly(self, uc: Uc, address: int, size: int, mode: int) -> str:
+    def disassembly(self, uc: Uc, address: int, size: int, mode: str) -> str:
         """qemu's in_asm block: a rule, IN: symbol, one line per instruction."""
         dis = self._disassemblers.get(mode)
         if dis is None:
-            dis = self._disassemblers[mode] = capstone.Cs(self.arch.capstone[0], mode)
+            dis = self._disassemblers[mode] = capstone.Cs(getattr(capstone, self.arch.capstone[0]),
+                                                          getattr(capstone, mode))
         code = bytes(uc.mem_read(address, size))
         lines = ["----------------", f"IN: {self.symbol(address)}"]
         end = address

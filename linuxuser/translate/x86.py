@@ -6,7 +6,6 @@ import errno
 import signal
 import struct
 
-import capstone
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, Uc
 from unicorn import x86_const as X
 
@@ -66,7 +65,7 @@ class X86_64Arch(_X86Arch):
     platform = "x86_64"
     qemu_name = "x86_64"
     gnu_triplet = "x86_64-linux-gnu"
-    capstone = (capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    capstone = ("CS_ARCH_X86", "CS_MODE_64")
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip eflags fs_base".split()))
     address_space_size = 1 << 46
@@ -145,7 +144,7 @@ class I386Arch(_X86Arch):
     platform = "i686"
     qemu_name = "i386"
     gnu_triplet = "i686-linux-gnu"
-    capstone = (capstone.CS_ARCH_X86, capstone.CS_MODE_32)
+    capstone = ("CS_ARCH_X86", "CS_MODE_32")
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "eax ebx ecx edx esi edi ebp esp eip eflags cs ds es fs gs ss".split()))
     address_space_size = 0xFFFFE000
