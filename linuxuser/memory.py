@@ -70,11 +70,15 @@ def flush_tlb(uc) -> None:
     uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)       # the binding has no ctl_flush_tlb
 
 
-def shared_file_host_prot(prot: int) -> int:
-    """Host protection of a shared file mapping: it writes through to the file, so
-    the host enforces what the file descriptor allows (writing needs reading on x86)."""
-    host_prot = prot & (PROT_READ | PROT_WRITE)
-    return host_prot | PROT_READ if host_prot else PROT_NONE
+def host_prot(prot: int) -> int:
+    """Host protection of guest pages with protection `prot`: the guest's own, as
+    far as the host can say it (writing needs reading on x86; code is read by the
+    translator).  ARM engines address guest memory directly (Arch.direct_addressing),
+    so the host's protection is what stops a guest access; a shared file mapping
+    writes through to the file, so the host enforces what the descriptor allows."""
+    if not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
+        return PROT_NONE
+    return PROT_READ | (prot & PROT_WRITE)
 
 
 @dataclass
@@ -250,19 +254,19 @@ class GuestMemory:
                 fd = -1
                 kind = mmap.MAP_SHARED if shared and not beyond_eof else mmap.MAP_PRIVATE
                 flags = kind | mmap.MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED
-                host_prot = PROT_NONE if beyond_eof else PROT_READ | PROT_WRITE
+                host = PROT_NONE if beyond_eof else host_prot(prot)
             else:
                 flags = (mmap.MAP_SHARED if shared else mmap.MAP_PRIVATE) | MAP_FIXED
-                host_prot = shared_file_host_prot(prot) if shared else PROT_READ | PROT_WRITE
+                host = host_prot(prot)
                 # Map into a scratch place first so a failing file mmap leaves the old map.
-                tmp = host_mmap(0, size, host_prot, flags & ~MAP_FIXED, fd, offset)
+                tmp = host_mmap(0, size, host, flags & ~MAP_FIXED, fd, offset)
                 _libc.munmap(tmp, size)
             region = Region(start, start + size, prot, name, shared, offset, device, inode,
                             beyond_eof)
             replacing = not self.is_free(start, start + size)
             with self.exclusive() if replacing else contextlib.nullcontext():
                 self._log_unmap(start, start + size)
-                host_mmap(self.base + start, size, host_prot, flags, fd, offset)
+                host_mmap(self.base + start, size, host, flags, fd, offset)
                 self._set_regions(self._split(start, start + size)[0] + [region])
                 self._append((OP_MAP, start, size, region.engine_perms, self.base + start))
 
@@ -292,9 +296,9 @@ class GuestMemory:
                             for r in pieces)
             with self.exclusive() if exclusive else contextlib.nullcontext():
                 for r in pieces:
-                    if r.shared and r.name and not r.beyond_eof:
+                    if not r.beyond_eof:       # those pages stay inaccessible (SIGBUS)
                         lo, hi = max(r.start, start), min(r.end, end)
-                        if _libc.mprotect(self.base + lo, hi - lo, shared_file_host_prot(prot)):
+                        if _libc.mprotect(self.base + lo, hi - lo, host_prot(prot)):
                             raise OSError(ctypes.get_errno(), "mprotect")
                 outside, inside = self._split(start, end)
                 changed = [replace(r, prot=prot) for r in inside]

@@ -121,3 +121,29 @@ def test_a_map_change_that_removes_access_runs_exclusive(mem):
     mem.unmap(0x20000, PAGE_SIZE)
     mem.unmap(0x30000, PAGE_SIZE)                # nothing there: nothing to do
     assert len(entered) == 4
+
+
+def host_perms(mem, addr):
+    """The host's protection of guest page `addr`, from /proc/self/maps ("rw-p"...)."""
+    host = mem.g2h(addr)
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            span, perms = line.split()[:2]
+            lo, hi = (int(x, 16) for x in span.split("-"))
+            if lo <= host < hi:
+                return perms[:3]
+    raise AssertionError(f"{host:#x} not mapped")
+
+
+def test_host_protection_is_the_guests(mem):
+    """ARM engines address guest memory directly, so the host's page protection is
+    what refuses a guest access: it must follow map, protect and unmap."""
+    mem.map(0x10000, 3 * PAGE_SIZE, R | W)
+    mem.protect(0x11000, PAGE_SIZE, R)
+    mem.protect(0x12000, PAGE_SIZE, 0)
+    assert [host_perms(mem, a) for a in (0x10000, 0x11000, 0x12000)] == ["rw-", "r--", "---"]
+    mem.protect(0x12000, PAGE_SIZE, X)            # code is read by the translator
+    assert host_perms(mem, 0x12000) == "r--"
+    mem.map(0x20000, PAGE_SIZE, 0)
+    mem.unmap(0x10000, PAGE_SIZE)
+    assert host_perms(mem, 0x20000) == "---" and host_perms(mem, 0x10000) == "---"

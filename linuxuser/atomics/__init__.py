@@ -82,3 +82,27 @@ def serve_tlb_fills(uc, end: int) -> bool:
     serve.argtypes = (ctypes.c_void_p, ctypes.c_uint64)
     serve.restype = ctypes.c_int
     return serve(uc._uch, end) == 0
+
+
+def address_directly(uc, base: int, size: int) -> bool:
+    """Make the engine's guest loads and stores address host memory at `base` +
+    address (linuxuser's Unicorn, 32-bit ARM engines only; see the patch's
+    header): the host's page protections then decide what the guest may touch."""
+    from unicorn.unicorn_py3 import unicorn as binding
+    direct = getattr(binding.uclib, "uc_linuxuser_direct", None)
+    if direct is None:
+        return False
+    direct.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
+    direct.restype = ctypes.c_int
+    return direct(uc._uch, base, size) == 0
+
+
+def direct_fault(uc) -> tuple[int, int]:
+    """(host signal, guest address) of the engine's last fault under direct addressing."""
+    from unicorn.unicorn_py3 import unicorn as binding
+    fault = binding.uclib.uc_linuxuser_fault
+    fault.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64))
+    fault.restype = ctypes.c_int
+    address = ctypes.c_uint64()
+    sig = fault(uc._uch, ctypes.byref(address))
+    return sig, address.value

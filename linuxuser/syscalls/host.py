@@ -14,6 +14,7 @@ _c_int, _c_uint, _vp, _sz, _ssz, _off = (ctypes.c_int, ctypes.c_uint, ctypes.c_v
                                          ctypes.c_size_t, ctypes.c_ssize_t, ctypes.c_int64)
 _PROTOTYPES = {
     "read": (_ssz, [_c_int, _vp, _sz]),
+    "mprotect": (_c_int, [_vp, _sz, _c_int]),
     "write": (_ssz, [_c_int, _vp, _sz]),
     "pread64": (_ssz, [_c_int, _vp, _sz, _off]),
     "pwrite64": (_ssz, [_c_int, _vp, _sz, _off]),

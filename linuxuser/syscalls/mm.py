@@ -6,7 +6,8 @@ import errno
 import os
 import stat
 
-from linuxuser.memory import PAGE_SIZE, PROT_READ, page_align_up
+from linuxuser.memory import PAGE_SIZE, PROT_READ, PROT_WRITE, page_align_up
+from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.table import syscall
 
@@ -145,8 +146,11 @@ def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
         dest = mem.find_free(new_size, t.process.mmap_top)
         if dest is None:
             return -errno.ENOMEM
-        mem.map(dest, new_size, region.prot, name=region.name)
+        mem.map(dest, new_size, PROT_READ | PROT_WRITE, name=region.name)
+        if not region.prot & PROT_READ:           # the host mirrors it: PROT_NONE
+            host.call("mprotect", mem.g2h(old_addr), old_size, PROT_READ)
         ctypes.memmove(mem.g2h(dest), mem.g2h(old_addr), old_size)
+        mem.protect(dest, new_size, region.prot)    # the host enforces it (host_prot)
         mem.unmap(old_addr, old_size)
         return dest
 

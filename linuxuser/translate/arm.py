@@ -77,6 +77,7 @@ class ArmArch(Arch):
         ("SP", A.UC_ARM_REG_SP), ("LR", A.UC_ARM_REG_LR), ("PC", A.UC_ARM_REG_PC),
         ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
+    direct_addressing = True
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
     open_flag_map = ASM_GENERIC_OPEN_FLAGS

@@ -16,12 +16,12 @@ import signal
 from typing import TYPE_CHECKING
 
 from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVALID,
-                     UC_ERR_READ_UNALIGNED,
+                     UC_ERR_READ_PROT, UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_PROT,
                      UC_ERR_WRITE_UNALIGNED, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
-from linuxuser.atomics import serve_tlb_fills
+from linuxuser.atomics import address_directly, direct_fault, serve_tlb_fills
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
 from linuxuser.translate.regs import FastRegisters
 
@@ -105,6 +105,8 @@ class Vcpu:
         self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
         self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
         serve_tlb_fills(self.uc, space_end)
+        self.direct = self.arch.direct_addressing and address_directly(
+            self.uc, self.mem.base, self.mem.size)
         if space_end < self.arch.word_mask:
             self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
                              space_end + 1, self.arch.word_mask)
@@ -156,6 +158,17 @@ class Vcpu:
         flush_tlb(uc)
         self._tlb_flushes += 1
         self._fills_to_flush = _FIRST_TLB_FLUSH << min(self._tlb_flushes, _LAST_TLB_DOUBLING)
+
+    def _signal_for(self, error: int) -> tuple[int, int | None]:
+        """The signal for an engine error no hook explained: a guest access the
+        host refused (direct addressing), an invalid instruction..."""
+        if self.direct and error in (UC_ERR_READ_PROT, UC_ERR_WRITE_PROT):
+            sig, addr = direct_fault(self.uc)
+            region = self.mem.region_at(addr)
+            if region is not None and region.beyond_eof:
+                sig = signal.SIGBUS
+            return sig, addr
+        return _UC_ERROR_SIGNALS.get(error, signal.SIGSEGV), None
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
@@ -220,8 +233,7 @@ class Vcpu:
                 uc.emu_start(arch.get_pc(uc), until)
             except UcError as err:
                 if self.pending_signal is None:
-                    self.pending_signal = (_UC_ERROR_SIGNALS.get(err.errno, signal.SIGSEGV),
-                                           None)
+                    self.pending_signal = self._signal_for(err.errno)
             self.leave_guest()
             if self.pending_signal is not None:
                 sig, addr = self.pending_signal
