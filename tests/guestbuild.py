@@ -146,6 +146,7 @@ def _programs() -> dict[str, Program]:
         Program("syscall_errors", "syscall_errors.c"),
         Program("kuser", "kuser.c", arches=("arm",)),
         Program("it_block", "it_block.c", arches=("arm",), flags=("-mthumb",)),
+        Program("selfmod", "selfmod.c"),
         Program("sysinfo", "sysinfo.c"),
         Program("big_alloc", "big_alloc.c"),
         Program("fault", "fault.c"),

@@ -68,6 +68,7 @@ CASES = [
     Case("big_alloc", "big_alloc"),
     Case("kuser", "kuser"),
     Case("it_block", "it_block"),
+    Case("selfmod", "selfmod"),     # code rewritten in place (direct addressing: ic ivau)
     Case("sysinfo", "sysinfo"),
     Case("syscall_errors", "syscall_errors", known_stderr=(
         b"linuxuser: unsupported syscall syscall_1999 (nr 1999): ENOSYS\n")),

@@ -86,7 +86,7 @@ def serve_tlb_fills(uc, end: int) -> bool:
 
 def address_directly(uc, base: int, size: int) -> bool:
     """Make the engine's guest loads and stores address host memory at `base` +
-    address (linuxuser's Unicorn, 32-bit ARM engines only; see the patch's
+    address (linuxuser's Unicorn, ARM and AArch64 engines; see the patch's
     header): the host's page protections then decide what the guest may touch."""
     from unicorn.unicorn_py3 import unicorn as binding
     direct = getattr(binding.uclib, "uc_linuxuser_direct", None)
