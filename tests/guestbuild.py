@@ -224,10 +224,12 @@ def build_program(prog: Program, arch: str, *, verbose: bool = False) -> Path:
         src = prog.src_dir / prog.source
         cmd = prog.command(arch, out)
         cmd_text = " ".join(cmd) + "\n"
+        # The program's source and the headers next to it (jitcode.h...).
+        newest = max(f.stat().st_mtime for f in (src, *prog.src_dir.glob("*.h")))
         if (
             out.exists()
             and cmd_file.exists()
-            and out.stat().st_mtime >= src.stat().st_mtime
+            and out.stat().st_mtime >= newest
             and cmd_file.read_text() == cmd_text
         ):
             return out

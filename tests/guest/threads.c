@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jitcode.h"
+
 #define CHECK(x) do { int _r = (x); if (_r) { printf("%s failed: %s\n", #x, strerror(_r)); exit(1); } } while (0)
 
 static __thread int tls_value = 7;
@@ -408,25 +410,6 @@ static int test_many(int n)
 
 /* ---- code rewritten while another thread runs it ---------------------------- */
 
-typedef int (*code_fn)(void);
-
-/* Machine code of "return value;" for the guest arch. */
-static size_t emit_return(unsigned char *p, int value)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    p[0] = 0xb8; memcpy(p + 1, &value, 4); p[5] = 0xc3;          /* mov eax, imm; ret */
-    return 6;
-#elif defined(__aarch64__)
-    uint32_t insn[2] = { 0x52800000u | ((uint32_t)value << 5), 0xd65f03c0u };  /* movz w0; ret */
-    memcpy(p, insn, 8);
-    return 8;
-#elif defined(__arm__)
-    uint32_t insn[2] = { 0xe3000000u | (((uint32_t)value & 0xf000) << 4) | ((uint32_t)value & 0xfff),
-                         0xe12fff1eu };                            /* movw r0; bx lr */
-    memcpy(p, insn, 8);
-    return 8;
-#endif
-}
 
 static pthread_barrier_t jit_barrier;
 static code_fn jit_code;

@@ -1,0 +1,27 @@
+/* A function returning `value`, written as machine code for the guest's arch
+ * (for tests that generate code: threads.c's jit, selfmod.c). */
+#ifndef JITCODE_H
+#define JITCODE_H
+#include <stdint.h>
+#include <string.h>
+
+typedef int (*code_fn)(void);
+
+static size_t emit_return(unsigned char *p, int value)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    p[0] = 0xb8; memcpy(p + 1, &value, 4); p[5] = 0xc3;          /* mov eax, imm; ret */
+    return 6;
+#elif defined(__aarch64__)
+    uint32_t insn[2] = { 0x52800000u | ((uint32_t)value << 5), 0xd65f03c0u };  /* movz w0; ret */
+    memcpy(p, insn, 8);
+    return 8;
+#elif defined(__arm__)
+    uint32_t insn[2] = { 0xe3000000u | (((uint32_t)value & 0xf000) << 4) | ((uint32_t)value & 0xfff),
+                         0xe12fff1eu };                            /* movw r0; bx lr */
+    memcpy(p, insn, 8);
+    return 8;
+#endif
+}
+
+#endif
