@@ -20,7 +20,10 @@ translated pays the same walk.
 
 The same patch fixes what Unicorn gets wrong once several engines run at once
 (see the patch's header), notably that a stop asked for by another thread
-could make Unicorn run the current instruction twice.
+could make Unicorn run the current instruction twice.  It also adds what makes
+guest code fast, switched on per engine from here: TLB fills answered in C
+(`serve_tlb_fills`) and, for ARM and AArch64, loads and stores that address
+guest memory directly (`address_directly`, qemu-user's guest_base).
 
 Without the parallel library (it was not built, or LIBUNICORN_PATH names
 another), guest threads take turns on the guest CPU (`GuestCpuBaton` in
