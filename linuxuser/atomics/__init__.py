@@ -68,8 +68,17 @@ def load_engine() -> None:
 
 def parallel_atomics() -> bool:
     """True if the loaded Unicorn does guest atomics as host atomics."""
+    return _patch_function("uc_linuxuser_parallel") is not None
+
+
+def _patch_function(name: str, *argtypes):
+    """The loaded Unicorn's function `name`, one the patch adds, declared as
+    returning an int and taking `argtypes`; None in PyPI's library."""
     from unicorn.unicorn_py3 import unicorn as binding
-    return hasattr(binding.uclib, "uc_linuxuser_parallel")
+    function = getattr(binding.uclib, name, None)
+    if function is not None:
+        function.argtypes, function.restype = argtypes, ctypes.c_int
+    return function
 
 
 def serve_tlb_fills(uc, end: int) -> bool:
@@ -78,34 +87,23 @@ def serve_tlb_fills(uc, end: int) -> bool:
     fill hook then runs only for faults, instruction fetches and pages another
     thread mapped since the engine last synced: a fill costs ~1.5 µs in Python,
     and a guest touching memory at random made one per few loads."""
-    from unicorn.unicorn_py3 import unicorn as binding
-    serve = getattr(binding.uclib, "uc_linuxuser_fast_tlb_fill", None)
-    if serve is None:
-        return False
-    serve.argtypes = (ctypes.c_void_p, ctypes.c_uint64)
-    serve.restype = ctypes.c_int
-    return serve(uc._uch, end) == 0
+    serve = _patch_function("uc_linuxuser_fast_tlb_fill", ctypes.c_void_p, ctypes.c_uint64)
+    return serve is not None and serve(uc._uch, end) == 0
 
 
 def address_directly(uc, base: int, size: int) -> bool:
     """Make the engine's guest loads and stores address host memory at `base` +
     address (linuxuser's Unicorn, ARM and AArch64 engines; see the patch's
     header): the host's page protections then decide what the guest may touch."""
-    from unicorn.unicorn_py3 import unicorn as binding
-    direct = getattr(binding.uclib, "uc_linuxuser_direct", None)
-    if direct is None:
-        return False
-    direct.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
-    direct.restype = ctypes.c_int
-    return direct(uc._uch, base, size) == 0
+    direct = _patch_function("uc_linuxuser_direct", ctypes.c_void_p, ctypes.c_uint64,
+                             ctypes.c_uint64)
+    return direct is not None and direct(uc._uch, base, size) == 0
 
 
 def direct_fault(uc) -> tuple[int, int]:
     """(host signal, guest address) of the engine's last fault under direct addressing."""
-    from unicorn.unicorn_py3 import unicorn as binding
-    fault = binding.uclib.uc_linuxuser_fault
-    fault.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64))
-    fault.restype = ctypes.c_int
+    fault = _patch_function("uc_linuxuser_fault", ctypes.c_void_p,
+                            ctypes.POINTER(ctypes.c_uint64))
     address = ctypes.c_uint64()
     sig = fault(uc._uch, ctypes.byref(address))
     return sig, address.value
