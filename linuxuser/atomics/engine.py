@@ -82,7 +82,7 @@ def _run(cmd: list[str], cwd: Path, log, problem: str, remedy: str = "") -> None
     proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     if proc.returncode:
-        raise EngineBuildError(f"{problem} ({cmd[0]} exited with {proc.returncode})", remedy,
+        raise EngineBuildError(f"{problem} (exit status {proc.returncode})", remedy,
                                proc.stdout[-4000:])
 
 
