@@ -36,13 +36,15 @@ test: setup
 
 # A plain "pip install ." as a user would do it (the engine the checkout already
 # built is reused: in-tree builds find it up to date), then tests that fail
-# without the engine, run with the installed command and not the checkout.
+# without the engine, run with the installed command and not the checkout (the
+# one test left out runs no linuxuser).
 test-install: setup
 	rm -rf $(INSTALL_VENV)
 	$(PYTHON) -m venv $(INSTALL_VENV)
 	$(INSTALL_VENV)/bin/pip install -q --disable-pip-version-check .
 	$(INSTALL_VENV)/bin/linuxuser --version
-	LINUXUSER_COMMAND=$(abspath $(INSTALL_VENV))/bin/linuxuser $(VPY) -m pytest -q $(INSTALL_TESTS)
+	LINUXUSER_COMMAND=$(abspath $(INSTALL_VENV))/bin/linuxuser $(VPY) -m pytest -q \
+		-k "not reorders_without_a_fence" $(INSTALL_TESTS)
 
 guests:
 	$(VPY) tests/guestbuild.py
