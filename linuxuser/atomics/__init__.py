@@ -39,9 +39,11 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from pathlib import Path
 
 from linuxuser.atomics.engine import (ENGINE_DIR, ENGINE_NAME, ENGINE_VARIABLE,
-                                      UNICORN_VERSION)
+                                      UNICORN_VERSION, built_patch_digest, is_built,
+                                      patch_digest)
 
 # LINUXUSER_ENGINE=stock at run time runs PyPI's Unicorn, for comparison, and
 # silences the warning: the user asked for it.
@@ -83,11 +85,12 @@ def engine_description() -> str:
     from unicorn.unicorn_py3 import unicorn as binding
     library = binding.uclib._name
     if parallel_atomics():
-        stamp_file = os.path.join(os.path.dirname(library), "STAMP")
-        stamp = open(stamp_file).read().split() if os.path.exists(stamp_file) else []
-        patch = stamp[stamp.index("patch") + 1] if "patch" in stamp else "of unknown hash"
+        patch = built_patch_digest(Path(library).parent) or "of unknown hash"
+        stale = ""
+        if Path(library).parent == ENGINE_DIR and not is_built():
+            stale = f" [out of date: the patch is now {patch_digest()}; make setup rebuilds]"
         return (f"engine: linuxuser's Unicorn {version} (patch {patch}): guest threads "
-                f"run in parallel\nlibrary: {library}")
+                f"run in parallel{stale}\nlibrary: {library}")
     if os.environ.get(ENGINE_VARIABLE) == "stock":
         why = f"{ENGINE_VARIABLE}=stock"
     elif os.environ.get("LIBUNICORN_PATH"):

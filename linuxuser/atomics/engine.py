@@ -58,6 +58,13 @@ def stamp() -> str:
     return f"unicorn {UNICORN_VERSION} patch {patch_digest()} targets {TARGETS}\n"
 
 
+def built_patch_digest(lib_dir: Path) -> str | None:
+    """The patch digest the STAMP beside a built library records."""
+    stamp_file = lib_dir / "STAMP"
+    words = stamp_file.read_text().split() if stamp_file.exists() else []
+    return words[words.index("patch") + 1] if "patch" in words else None
+
+
 def is_built() -> bool:
     stamp_file = ENGINE_DIR / "STAMP"
     return ((ENGINE_DIR / ENGINE_NAME).exists() and stamp_file.exists()
