@@ -116,8 +116,6 @@ def apply_patch(diff: str, root: Path) -> None:
     """Apply a unified diff with -p1, as GNU patch does without fuzz: each hunk's
     lines must match exactly, at their line or the nearest offset.  (So the
     build needs no `patch` program.)  Text is handled as Latin-1: byte for byte."""
-    import re
-    hunk_header = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
     lines = diff.splitlines(keepends=True)
     i = 0
     while i < len(lines):
@@ -130,30 +128,10 @@ def apply_patch(diff: str, root: Path) -> None:
         target = root / (new_name if new_name != "/dev/null" else old_name).split("/", 1)[1]
         text = [] if old_name == "/dev/null" else \
             target.read_text(encoding="latin-1").splitlines(keepends=True)
-        shift = 0
+        shift = 0                       # where the last hunk applied, against its header
         while i < len(lines) and lines[i].startswith("@@"):
-            header = hunk_header.match(lines[i])
-            if header is None:
-                raise EngineBuildError(f"bad hunk header in {PATCH.name}: {lines[i]!r}")
-            start, old_count = int(header[1]), int(header[2] or 1)
-            new_count = int(header[4] or 1)
-            i += 1
-            before: list[str] = []
-            after: list[str] = []
-            last: list[list[str]] = []
-            while len(before) < old_count or len(after) < new_count or \
-                    (i < len(lines) and lines[i].startswith("\\")):
-                line = lines[i]
-                i += 1
-                tag, rest = (line[:1], line[1:]) if line != "\n" else (" ", "\n")
-                if tag == "\\":                 # "\ No newline at end of file"
-                    for side in last:
-                        side[-1] = side[-1].rstrip("\n")
-                    continue
-                last = {" ": [before, after], "-": [before], "+": [after]}[tag]
-                for side in last:
-                    side.append(rest)
-            expected = start - 1 if old_count else start    # -N,0: insert after line N
+            start, before, after, i = _read_hunk(lines, i)
+            expected = start - 1 if before else start     # -N,0: insert after line N
             at = _find_lines(text, before, expected + shift)
             if at is None:
                 raise EngineBuildError(f"{PATCH.name} does not apply to {target.name} "
@@ -166,6 +144,40 @@ def apply_patch(diff: str, root: Path) -> None:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("".join(text), encoding="latin-1")
+
+
+HUNK_HEADER = r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@"
+
+
+def _read_hunk(lines: list[str], i: int) -> tuple[int, list[str], list[str], int]:
+    """The hunk at lines[i]: (its old start line, the lines it replaces, the
+    lines it puts there, the index after it)."""
+    import re
+    header = re.match(HUNK_HEADER, lines[i])
+    if header is None:
+        raise EngineBuildError(f"bad hunk header in {PATCH.name}: {lines[i]!r}")
+    start, old_count, new_count = int(header[1]), int(header[2] or 1), int(header[4] or 1)
+    before: list[str] = []
+    after: list[str] = []
+    sides: list[list[str]] = []         # the lists the last line went into
+    i += 1
+    while len(before) < old_count or len(after) < new_count or \
+            (i < len(lines) and lines[i].startswith("\\")):
+        if i == len(lines):
+            raise EngineBuildError(f"{PATCH.name} ends inside a hunk (line {start})")
+        line = lines[i]
+        i += 1
+        tag, rest = (line[:1], line[1:]) if line != "\n" else (" ", "\n")
+        if tag == "\\":                    # "\ No newline at end of file"
+            for side in sides:
+                side[-1] = side[-1].rstrip("\n")
+            continue
+        if tag not in " -+":
+            raise EngineBuildError(f"bad line in {PATCH.name}: {line!r}")
+        sides = {" ": [before, after], "-": [before], "+": [after]}[tag]
+        for side in sides:
+            side.append(rest)
+    return start, before, after, i
 
 
 def _find_lines(text: list[str], wanted: list[str], near: int) -> int | None:
