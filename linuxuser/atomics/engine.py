@@ -3,11 +3,12 @@
     python3 linuxuser/atomics/engine.py [--force] [--jobs N]
 
 Fetches the source distribution of the Unicorn release the `unicorn` Python
-package is (pip download, checked against a known SHA-256), applies
-unicorn-<version>-parallel.patch, builds the shared library for the x86, ARM
-and AArch64 targets only (cmake, with ninja when there is one), and installs it
-as lib/libunicorn.so.2 next to this file, where `linuxuser.atomics.load_engine`
-finds it.  The Python binding stays PyPI's; only the library it loads differs.
+package is (pip download, or the file LINUXUSER_UNICORN_SDIST names; checked
+against a known SHA-256), applies unicorn-<version>-parallel.patch, builds the
+shared library for the x86, ARM and AArch64 targets only (cmake, with ninja
+when there is one), and installs it as lib/libunicorn.so.2 next to this file,
+where `linuxuser.atomics.load_engine` finds it.  The Python binding stays
+PyPI's; only the library it loads differs.
 
 Needs a C compiler, cmake, pip and network access to PyPI.  `pip install`
 runs this (setup.py; cmake, ninja and pip are build requirements, so the
@@ -33,6 +34,8 @@ SOURCE_SHA256 = "00567a70e323f749b419cd86bee4f9115beab7ebba32194581c090cbb7c59cf
 TARGETS = "x86;arm;aarch64"
 # LINUXUSER_ENGINE=stock: install and run with PyPI's Unicorn (threads take turns).
 ENGINE_VARIABLE = "LINUXUSER_ENGINE"
+# LINUXUSER_UNICORN_SDIST=path: build from this copy of the release's sdist.
+SOURCE_VARIABLE = "LINUXUSER_UNICORN_SDIST"
 C_COMPILERS = ("cc", "gcc", "clang")
 
 
@@ -94,21 +97,30 @@ def _run(cmd: list[str], cwd: Path, log, problem: str, remedy: str = "") -> None
 
 
 def fetch_source(into: Path, log) -> Path:
-    """The release's sdist, downloaded with pip and checked."""
+    """The release's sdist: the file LINUXUSER_UNICORN_SDIST names, or else
+    downloaded with pip; checked against its SHA-256 either way."""
     import hashlib
-    _run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-          "-q", "-d", str(into), f"unicorn=={UNICORN_VERSION}"], into, log,
-         f"pip could not download unicorn-{UNICORN_VERSION}.tar.gz, Unicorn's source",
-         "Is PyPI reachable? The download follows pip's own settings, so "
-         "PIP_INDEX_URL or PIP_FIND_LINKS (a directory holding "
-         f"unicorn-{UNICORN_VERSION}.tar.gz) can point it elsewhere.")
-    archive = into / f"unicorn-{UNICORN_VERSION}.tar.gz"
-    if not archive.exists():
-        raise EngineBuildError(f"pip download left no {archive.name}")
+    given = os.environ.get(SOURCE_VARIABLE)
+    if given:
+        archive = Path(given)
+        if not archive.is_file():
+            raise EngineBuildError(f"{SOURCE_VARIABLE}={given} names no file")
+    else:
+        # Its metadata is prepared too (pip checks the version): --no-binary
+        # unicorn, not :all:, so that unicorn's own build tools come as wheels.
+        _run([sys.executable, "-m", "pip", "download", "--no-binary", "unicorn",
+              "--no-deps", "-q", "-d", str(into), f"unicorn=={UNICORN_VERSION}"], into, log,
+             f"pip could not download unicorn-{UNICORN_VERSION}.tar.gz, Unicorn's source",
+             "Is PyPI reachable? (pip's own settings, such as PIP_INDEX_URL, apply.) "
+             f"Without it, fetch unicorn-{UNICORN_VERSION}.tar.gz from PyPI some other way "
+             f"and name it in {SOURCE_VARIABLE}=/path/to/unicorn-{UNICORN_VERSION}.tar.gz.")
+        archive = into / f"unicorn-{UNICORN_VERSION}.tar.gz"
+        if not archive.exists():
+            raise EngineBuildError(f"pip download left no {archive.name}")
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if digest != SOURCE_SHA256:
-        raise EngineBuildError(f"{archive.name} has SHA-256 {digest}, not {SOURCE_SHA256}",
-                               "The file pip found is not PyPI's release.")
+        raise EngineBuildError(f"{archive} has SHA-256 {digest}, not {SOURCE_SHA256}",
+                               f"It is not PyPI's unicorn-{UNICORN_VERSION}.tar.gz.")
     return archive
 
 
