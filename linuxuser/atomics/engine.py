@@ -78,7 +78,7 @@ def failure_paragraph(err: EngineBuildError) -> str:
     """The one paragraph a failed build ends with (pip shows it)."""
     import textwrap
     text = (f"linuxuser: its parallel engine (Unicorn {UNICORN_VERSION} built with "
-            f"linuxuser's patch) could not be built: {err}. {err.remedy} Without it, "
+            f"linuxuser's patch) could not be built: {err}. {err.remedy} Without the engine, "
             "guest threads would take turns on one CPU and multi-threaded programs "
             "would give results that are not guaranteed, so the install stops here. "
             f"To install anyway with PyPI's stock Unicorn, set {ENGINE_VARIABLE}=stock "
@@ -112,8 +112,8 @@ def fetch_source(into: Path, log) -> Path:
               "--no-deps", "-q", "-d", str(into), f"unicorn=={UNICORN_VERSION}"], into, log,
              f"pip could not download unicorn-{UNICORN_VERSION}.tar.gz, Unicorn's source",
              "Is PyPI reachable? (pip's own settings, such as PIP_INDEX_URL, apply.) "
-             f"Without it, fetch unicorn-{UNICORN_VERSION}.tar.gz from PyPI some other way "
-             f"and name it in {SOURCE_VARIABLE}=/path/to/unicorn-{UNICORN_VERSION}.tar.gz.")
+             f"If not, fetch unicorn-{UNICORN_VERSION}.tar.gz from PyPI some other way "
+             f"and name it: {SOURCE_VARIABLE}=/path/to/unicorn-{UNICORN_VERSION}.tar.gz.")
         archive = into / f"unicorn-{UNICORN_VERSION}.tar.gz"
         if not archive.exists():
             raise EngineBuildError(f"pip download left no {archive.name}")
