@@ -1,13 +1,56 @@
-"""The engine build applies linuxuser's Unicorn patch itself (engine.apply_patch),
-so that a system with only a C compiler can build it: whatever it makes of a
-diff must be what GNU patch (no fuzz) makes of it."""
+"""linuxuser's engine: how it is built and how a run without it behaves.
+
+The build applies linuxuser's Unicorn patch itself (engine.apply_patch), so that
+a system with only a C compiler can build it: whatever it makes of a diff must
+be what GNU patch (no fuzz) makes of it.  Without the engine (PyPI's library in
+its place), a run that starts a second guest thread says so in one line, and
+`--version` names the stock engine.
+"""
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from linuxuser.atomics import engine
+import guestbuild
+from linuxuser.atomics import ENGINE_VARIABLE, TAKE_TURNS_WARNING, engine
+from test_static_programs import assert_same, describe
+
+# PyPI's own library, as the unicorn package installs it.
+STOCK_LIBRARY_DIR = Path(importlib.util.find_spec("unicorn").origin).parent / "lib"
+
+
+@pytest.mark.parametrize("arch", list(guestbuild.ARCHES))
+def test_without_the_engine_a_second_thread_warns_once(arch, guest_program, run_linuxuser,
+                                                       run_qemu):
+    prog = guest_program("threads", arch)
+    stock = {"LIBUNICORN_PATH": str(STOCK_LIBRARY_DIR)}
+    actual = run_linuxuser([prog, "compute", "3"], env=stock)
+    expected = run_qemu(arch, [prog, "compute", "3"], env=stock)
+    assert actual.stdout == expected.stdout and actual.returncode == expected.returncode, \
+        describe("linuxuser", actual) + describe("qemu", expected)
+    assert actual.stderr.decode().splitlines() == [TAKE_TURNS_WARNING], describe("linuxuser", actual)
+    # One thread: nothing to say.
+    hello = guest_program("hello", arch)
+    assert_same(run_linuxuser([hello], env=stock), run_qemu(arch, [hello], env=stock))
+
+
+def test_a_stock_engine_asked_for_at_run_time_is_not_warned_about(guest_program,
+                                                                   run_linuxuser, run_qemu):
+    prog = guest_program("threads", "arm")
+    stock = {ENGINE_VARIABLE: "stock"}
+    assert_same(run_linuxuser([prog, "compute", "3"], env=stock),
+                run_qemu("arm", [prog, "compute", "3"], env=stock))
+
+
+def test_version_names_the_stock_engine(run_linuxuser):
+    r = run_linuxuser(["--version"], env={"LIBUNICORN_PATH": str(STOCK_LIBRARY_DIR)})
+    assert r.returncode == 0, describe("linuxuser --version", r)
+    assert b"engine: stock Unicorn" in r.stdout and str(STOCK_LIBRARY_DIR).encode() in r.stdout, \
+        describe("linuxuser --version", r)
+
 
 ORIGINAL = "".join(f"line {i}\n" for i in range(1, 41))
 
