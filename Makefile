@@ -20,7 +20,7 @@ export PYTHON VENV
 
 EXAMPLES := build/examples
 INSTALL_VENV := build/install-venv
-INSTALL_TESTS := tests/test_threads.py tests/test_atomics.py \
+INSTALL_TESTS := tests/test_threads.py tests/test_atomics.py tests/test_engine.py \
 	tests/test_dynamic_programs.py::test_dynamic_matches_qemu
 
 .PHONY: all setup test test-install guests demo bench clean
