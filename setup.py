@@ -27,9 +27,9 @@ _spec.loader.exec_module(engine)
 
 
 class build_py_and_engine(build_py):
-    """build_py, then the engine: into the checkout's linuxuser/atomics/lib
-    (an editable install loads it there; a second build reuses it while the
-    patch is unchanged), and from there into the wheel."""
+    """The engine first, into the checkout's linuxuser/atomics/lib (an editable
+    install loads it there; a second build reuses it while the patch is
+    unchanged), then build_py, then the engine from there into the wheel."""
 
     def run(self):
         if os.environ.get(engine.ENGINE_VARIABLE) == "stock":
@@ -37,7 +37,7 @@ class build_py_and_engine(build_py):
                   "parallel engine (guest threads will take turns)", file=sys.stderr)
             super().run()
             return
-        try:        # first: a failure's paragraph then ends a short log
+        try:        # first, so that a failure's paragraph ends a short log
             built = engine.build(log=lambda msg: print(f"engine: {msg}", flush=True))
         except engine.EngineBuildError as err:
             engine.report_failure(err)
