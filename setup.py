@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 try:
@@ -32,9 +32,11 @@ class build_py_and_engine(build_py):
     unchanged), then build_py, then the engine from there into the wheel."""
 
     def run(self):
+        lib = Path(self.build_lib) / "linuxuser" / "atomics" / "lib"
         if os.environ.get(engine.ENGINE_VARIABLE) == "stock":
             print(f"linuxuser: {engine.ENGINE_VARIABLE}=stock: installing without the "
                   "parallel engine (guest threads will take turns)", file=sys.stderr)
+            shutil.rmtree(lib, ignore_errors=True)      # an earlier build's, in build/
             super().run()
             return
         try:        # first, so that a failure's paragraph ends a short log
@@ -44,23 +46,27 @@ class build_py_and_engine(build_py):
             raise SystemExit(1) from None
         super().run()
         if not getattr(self, "editable_mode", False):
-            lib = Path(self.build_lib) / "linuxuser" / "atomics" / "lib"
             lib.mkdir(parents=True, exist_ok=True)
             for name in (built.name, "STAMP"):
                 shutil.copy2(built.parent / name, lib / name)
 
 
-class bdist_wheel_for_this_platform(bdist_wheel):
-    """The wheel holds a native library but no Python extension: any Python 3,
-    this platform only (py3-none-linux_x86_64), so that pip caches it as such."""
+class DistributionWithNativeCode(Distribution):
+    """The package holds a native library: installed as platform code (the
+    wheel's root is platlib, not purelib)."""
 
-    def finalize_options(self):
-        super().finalize_options()
-        self.root_is_pure = False
+    def has_ext_modules(self):
+        return True
+
+
+class bdist_wheel_for_this_platform(bdist_wheel):
+    """The library is no Python extension: the wheel suits any Python 3 on this
+    platform only (py3-none-linux_x86_64), and pip caches it as such."""
 
     def get_tag(self):
         _, _, platform = super().get_tag()
         return "py3", "none", platform
 
 
-setup(cmdclass={"build_py": build_py_and_engine, "bdist_wheel": bdist_wheel_for_this_platform})
+setup(distclass=DistributionWithNativeCode,
+      cmdclass={"build_py": build_py_and_engine, "bdist_wheel": bdist_wheel_for_this_platform})
