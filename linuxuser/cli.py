@@ -6,6 +6,7 @@ import sys
 import traceback
 
 from linuxuser import __version__
+from linuxuser.atomics import engine_description
 from linuxuser.errors import LinuxUserError
 from linuxuser.process import Options
 
@@ -17,7 +18,7 @@ The guest's architecture is read from its ELF header.
 
 Options (qemu-user's; each also works with two dashes):
   -h, --help              show this help and exit
-  -version, --version     show the version and exit
+  -version, --version     show the version and the engine in use, and exit
   -L PATH, --sysroot PATH guest sysroot: absolute paths and the dynamic loader
                           are looked up here first (env QEMU_LD_PREFIX; without
                           either: /etc/qemu-binfmt/ARCH, the host, /usr/TRIPLET)
@@ -167,7 +168,7 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
             sys.stdout.write(USAGE)
             raise SystemExit(0)
         if key == "version":
-            sys.stdout.write(f"linuxuser {__version__}\n")
+            sys.stdout.write(f"linuxuser {__version__}\n{engine_description()}\n")
             raise SystemExit(0)
         if key == "sysroot":
             options.sysroot = value

@@ -14,7 +14,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
-from linuxuser.atomics import ENGINE_VARIABLE, parallel_atomics
+from linuxuser.atomics import ENGINE_VARIABLE, TAKE_TURNS_WARNING, parallel_atomics
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.children import fork_child
@@ -89,9 +89,7 @@ def start_thread(parent: Vcpu, req: CloneRequest) -> int:
     process, arch = parent.process, parent.arch
     if not parallel_atomics():
         if os.environ.get(ENGINE_VARIABLE) != "stock":
-            process.log.once("take-turns", "linuxuser: the parallel engine is not built "
-                             "(make setup): guest threads take turns on one CPU and "
-                             "their results are not guaranteed")
+            process.log.once("take-turns", TAKE_TURNS_WARNING)
         process.threads.take_turns()
     child = Vcpu(process, arch.new_engine(THREAD_TRANSLATION_BUFFER))
     arch.copy_engine_state(parent.uc, child.uc)
