@@ -14,12 +14,14 @@ import threading
 from typing import Callable
 
 
-def _out_of_the_way(fd: int) -> int:
+def _out_of_the_way(fd: int, avoid: int = -1) -> int:
     """Move the log file to a high descriptor number, so that the guest's own
     open() calls get the numbers they would get natively (strace's log is in
     another process; a -strace log must not shift the guest's fds)."""
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     low = max(3, min(soft, 1 << 16) - 16)
+    if avoid >= low:
+        low = avoid + 1
     try:
         high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, low)
     except OSError:
@@ -58,6 +60,17 @@ class Log:
         if self._open is not None:
             self._emit(" <unfinished ...>\n")
             self._open = None
+
+    @property
+    def own_fds(self) -> set[int]:
+        """The descriptors linuxuser holds for itself (a -D file), not the guest's."""
+        return {self._fd} if self._fd > 2 else set()
+
+    def move_off(self, fd: int) -> None:
+        """The guest wants descriptor `fd` (dup2): take the log elsewhere."""
+        if fd == self._fd > 2:
+            with self._lock:
+                self._fd = _out_of_the_way(self._fd, avoid=fd)
 
     def after_fork_child(self) -> None:
         self._lock = threading.Lock()

@@ -78,6 +78,15 @@ class GuestProcess:
         """Where a guest path is on the host: the sysroot first for absolute paths."""
         return sysroot.host_path(self.options.sysroot, path)
 
+    @property
+    def private_fds(self) -> set[int]:
+        """linuxuser's own descriptors: out of the guest's reach (EBADF)."""
+        return self.log.own_fds
+
+    def release_fd(self, fd: int) -> None:
+        """The guest makes descriptor `fd` its own (dup2 onto it): ours moves away."""
+        self.log.move_off(fd)
+
     def disposition(self, sig: int) -> int:
         """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""
         act = self.sigactions.get(sig)
@@ -183,7 +192,11 @@ class GuestProcess:
 
     def finish(self) -> NoReturn:
         """Leave the host process the way the guest ended: exit code or signal."""
-        sys.stdout.flush()
+        if sys.stdout is not None:          # None when started with stdout closed
+            try:
+                sys.stdout.flush()
+            except OSError:
+                pass
         if self.tracer is not None:
             self.tracer.finish(self.exit_status, self.killed_by)
         if self.killed_by is not None:

@@ -32,6 +32,8 @@ def sys_dup(t, fd):
 def sys_dup3(t, oldfd, newfd, flags):
     if s32(oldfd) == s32(newfd) or s32(flags) & ~O_CLOEXEC:
         return -errno.EINVAL
+    os.fstat(s32(oldfd))                          # EBADF before anything moves
+    t.process.release_fd(s32(newfd))
     return os.dup2(s32(oldfd), s32(newfd), inheritable=not s32(flags) & O_CLOEXEC)
 
 
@@ -40,6 +42,8 @@ def sys_dup2(t, oldfd, newfd):
     if s32(oldfd) == s32(newfd):
         os.fstat(s32(oldfd))                      # EBADF if not open
         return s32(newfd)
+    os.fstat(s32(oldfd))
+    t.process.release_fd(s32(newfd))
     return os.dup2(s32(oldfd), s32(newfd), inheritable=True)
 
 
@@ -184,19 +188,33 @@ def sys_fadvise64(t, fd, a1=0, a2=0, a3=0, a4=0, a5=0):
     return 0
 
 
+CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
+
+
 @syscall("close_range")
 def sys_close_range(t, first, last, flags):
-    if flags & 4:                                   # CLOSE_RANGE_CLOEXEC
-        for fd in range(first, min(last, os.sysconf("SC_OPEN_MAX")) + 1):
-            try:
-                os.set_inheritable(fd, False)
-            except OSError:
-                pass
-        return 0
-    if flags:
+    """Close (or mark close-on-exec) the guest's descriptors in [first, last];
+    linuxuser's own (the log) are not the guest's and stay open."""
+    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+    if flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) or first > last:
         return -errno.EINVAL
-    os.closerange(first, min(last, 0x7FFFFFFF) + 1)
+    for fd in open_fds(first, last):
+        if fd in t.process.private_fds:
+            continue
+        try:
+            if flags & CLOSE_RANGE_CLOEXEC:
+                os.set_inheritable(fd, False)
+            else:
+                os.close(fd)
+        except OSError:
+            pass
     return 0
+
+
+def open_fds(first: int, last: int) -> list[int]:
+    """The host process's open descriptors in [first, last] (from /proc/self/fd)."""
+    listing = os.listdir("/proc/self/fd")
+    return sorted(fd for fd in map(int, listing) if first <= fd <= last)
 
 
 @syscall("memfd_create")

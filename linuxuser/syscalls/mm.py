@@ -15,7 +15,7 @@ MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
 MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
 MAP_FIXED_NOREPLACE = 0x100000
 PROT_MASK = 7
-MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
 
 
 def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: int) -> int:
@@ -123,15 +123,18 @@ def sys_brk(t, new_brk):
 def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
     """Resize a mapping: in place when the pages after it are free, else move it."""
     mem = t.mem
-    if old_addr % PAGE_SIZE or new_size == 0:
+    if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) or \
+            flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and not flags & MREMAP_MAYMOVE:
         return -errno.EINVAL
+    if old_addr % PAGE_SIZE or new_size == 0 or old_size == 0:
+        return -errno.EINVAL        # old_size 0 duplicates a shared mapping: not done
     old_size, new_size = page_align_up(old_size), page_align_up(new_size)
     with mem.lock:
         region = mem.region_at(old_addr)
         if region is None or region.end < old_addr + old_size:
             return -errno.EFAULT
-        if flags & MREMAP_FIXED:
-            return -errno.EINVAL
+        if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
+            return -errno.EINVAL      # not done: a guest gets what an old kernel said
         if new_size <= old_size:
             if new_size < old_size:
                 mem.unmap(old_addr + new_size, old_size - new_size)

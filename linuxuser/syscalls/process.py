@@ -112,22 +112,22 @@ def _rlimit_word(t, value: int) -> int:
 
 @syscall("getrlimit", "ugetrlimit")
 def sys_getrlimit(t, resource, rlim):
-    import resource as res
-    soft, hard = res.getrlimit(s32(resource))
-    soft = RLIM_INFINITY if soft == res.RLIM_INFINITY else soft
-    hard = RLIM_INFINITY if hard == res.RLIM_INFINITY else hard
+    """The host's limit, in the guest's words (32-bit guests see at most ~0U)."""
+    limits = (ctypes.c_uint64 * 2)()
+    host.call("prlimit64", 0, s32(resource), None, limits)
     fmt = "<" + t.arch.ulong_fmt * 2
-    t.mem.write(rlim, struct.pack(fmt, _rlimit_word(t, soft), _rlimit_word(t, hard)))
+    t.mem.write(rlim, struct.pack(fmt, *(_rlimit_word(t, v) for v in limits)))
     return 0
 
 
 @syscall("setrlimit")
 def sys_setrlimit(t, resource, rlim):
-    import resource as res
+    """The host's prlimit64 validates (EINVAL, EPERM) as the guest's kernel would."""
     fmt = "<" + t.arch.ulong_fmt * 2
-    soft, hard = struct.unpack(fmt, t.mem.read(rlim, struct.calcsize(fmt)))
-    conv = (lambda v: res.RLIM_INFINITY if v == t.arch.word_mask else v)
-    res.setrlimit(s32(resource), (conv(soft), conv(hard)))
+    words = struct.unpack(fmt, t.mem.read(rlim, struct.calcsize(fmt)))
+    limits = (ctypes.c_uint64 * 2)(*(RLIM_INFINITY if v == t.arch.word_mask else v
+                                     for v in words))
+    host.call("prlimit64", 0, s32(resource), limits, None)
     return 0
 
 
