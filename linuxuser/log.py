@@ -13,6 +13,8 @@ import resource
 import threading
 from typing import Callable
 
+from linuxuser.errors import EXIT_LOG, LinuxUserError, die_of
+
 
 def _out_of_the_way(fd: int, avoid: int = -1) -> int:
     """Move the log file to a high descriptor number, so that the guest's own
@@ -37,6 +39,7 @@ class Log:
         self._lock = threading.Lock()
         self._seen: set = set()
         self._open: object | None = None      # who left the last line unfinished
+        self._path = path
         if path:
             # O_APPEND: forked and exec'd guest processes write to the same file.
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
@@ -52,8 +55,11 @@ class Log:
         while data:
             try:
                 n = os.write(self._fd, data)
-            except OSError:
-                return
+            except OSError as err:
+                if self._fd == 2:
+                    return                # stderr closed or gone: nothing to say it on
+                die_of(LinuxUserError(f"cannot write the log {self._path}: {err.strerror}",
+                                      EXIT_LOG))
             data = data[n:]
 
     def _interrupt(self) -> None:

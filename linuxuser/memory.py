@@ -24,9 +24,12 @@ import contextlib
 import ctypes
 import errno
 import mmap
+import os
 import threading
 from dataclasses import dataclass, replace
 from typing import Callable, ContextManager, Iterator
+
+from linuxuser.errors import EXIT_HOST_RESOURCES, LinuxUserError
 
 from unicorn import UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH
 
@@ -110,14 +113,24 @@ OP_MAP, OP_UNMAP, OP_PROTECT, OP_FLUSH = "map", "unmap", "protect", "flush"
 # The log keeps at most this many operations that every engine has applied.
 _LOG_TRIM = 256
 
+# Host address space kept unmapped after the guest's (larger than any one guest
+# access: AArch64's ld4/st4 of 64 bytes, ARM's vldm of 256).
+GUARD_SIZE = 1 << 20
+
 
 class GuestMemory:
     """The guest's memory: host reservation, region list, change log for the engines."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.base = host_mmap(0, size, PROT_NONE,
-                              mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
+        try:
+            # The guard after the guest's space stays PROT_NONE: an access that
+            # straddles the top edge faults instead of reaching a host mapping.
+            self.base = host_mmap(0, size + GUARD_SIZE, PROT_NONE,
+                                  mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
+        except OSError as err:
+            raise LinuxUserError(f"cannot reserve {size >> 20} MiB of host address space "
+                                 f"for the guest: {os.strerror(err.errno)}", EXIT_HOST_RESOURCES) from None
         # (starts, regions), replaced as a whole so that readers on other threads
         # (pointer checks, fault hooks) never see a half-made list.
         self._index: tuple[list[int], list[Region]] = ([], [])
