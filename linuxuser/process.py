@@ -63,6 +63,7 @@ class GuestProcess:
             self.debug_log = DebugLog(self, options.debug)
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
+        self.guest_mem_fds: dict[int, int] = {}   # the guest's /proc/self/mem fds -> inode
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
         self.argv: list[bytes] = []
         self.auxv = b""               # as placed on the initial stack (/proc/self/auxv)

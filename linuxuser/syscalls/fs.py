@@ -23,8 +23,10 @@ IOV_MAX = 1024
 # -- paths ------------------------------------------------------------------------
 
 def _is_self_exe(t, path: bytes) -> bool:
-    return path in (b"/proc/self/exe", b"/proc/%d/exe" % t.process.pid,
-                    b"/proc/thread-self/exe")
+    """`path` (as the guest wrote it, relative to the cwd) is /proc/self/exe."""
+    if b"exe" not in path:
+        return False
+    return procfs.own_entry(t, procfs.resolve(t, AT_FDCWD, path)) == (b"exe", b"")
 
 
 def host_path_of(t, path: bytes) -> bytes:
@@ -73,10 +75,10 @@ def guest_open_flags(t, flags: int) -> int:
 def sys_openat(t, dirfd, path, flags, mode):
     raw = t.mem.read_cstring(path, 4096)
     host_flags = host_open_flags(t, s32(flags))
-    if raw.startswith(b"/proc/"):
-        fd = procfs.open_emulated(t, raw, bool(host_flags & os.O_CLOEXEC))
-        if fd is not None:
-            return fd
+    fd = procfs.open_emulated(t, procfs.resolve(t, s32(dirfd), raw),
+                              bool(host_flags & os.O_CLOEXEC))
+    if fd is not None:
+        return fd
     return host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
 
 
@@ -93,6 +95,7 @@ def sys_creat(t, path, mode):
 @syscall("close")
 def sys_close(t, fd):
     os.close(s32(fd))
+    t.process.guest_mem_fds.pop(s32(fd), None)
     return 0
 
 
@@ -100,23 +103,31 @@ def sys_close(t, fd):
 
 @syscall("read")
 def sys_read(t, fd, buf, count):
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=False)
     return host.call("read", s32(fd), t.mem.check(buf, count, PROT_WRITE), count)
 
 
 @syscall("write")
 def sys_write(t, fd, buf, count):
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=True)
     return host.call("write", s32(fd), t.mem.check(buf, count, PROT_READ), count)
 
 
 @syscall("pread64")
 def sys_pread64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=False)
     return host.call("pread64", s32(fd), t.mem.check(buf, count, PROT_WRITE), count, offset)
 
 
 @syscall("pwrite64")
 def sys_pwrite64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=True)
     return host.call("pwrite64", s32(fd), t.mem.check(buf, count, PROT_READ), count, offset)
 
 
@@ -237,8 +248,11 @@ def sys_readlinkat(t, dirfd, path, buf, bufsiz):
     raw = t.mem.read_cstring(path, 4096)
     if s32(bufsiz) <= 0:
         return -errno.EINVAL
-    if _is_self_exe(t, raw):
+    resolved = procfs.resolve(t, s32(dirfd), raw)
+    if procfs.own_entry(t, resolved) == (b"exe", b""):
         target = os.fsencode(t.process.exe_path)
+    elif procfs.refused(t, resolved):
+        return -errno.EACCES
     else:
         host_path = t.process.host_path(raw)
         target = os.readlink(host_path, dir_fd=dir_fd(dirfd, host_path))

@@ -1,0 +1,296 @@
+/*
+ * A guest that tries to leave its box: it reads and writes its memory through
+ * /proc/self/mem, looks for addresses outside its own mappings in every /proc
+ * file that shows addresses (however the path is spelled), and takes over
+ * descriptors it did not open.  Each line says what the guest got; a native
+ * run prints the same lines (addresses themselves are never printed).
+ *
+ *   escape mem        /proc/self/mem over the guest's own memory
+ *   escape spellings  /proc/self/maps reached by many spellings reads the same
+ *   escape addresses  /proc files with addresses: every one is inside a mapping
+ *   escape exe        readlink("/proc/self/exe") under several spellings
+ */
+#define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static char maps_text[1 << 17];
+static uintptr_t starts[4096], ends[4096];
+static int nranges;
+
+static ssize_t slurp_fd(int fd, char *out, size_t size)
+{
+    size_t n = 0;
+    ssize_t r;
+    while (n < size - 1 && (r = read(fd, out + n, size - 1 - n)) > 0)
+        n += r;
+    out[n] = 0;
+    return r < 0 ? -1 : (ssize_t)n;
+}
+
+/* The content of PATH (relative to DIRFD), or NULL with errno. */
+static const char *slurp_at(int dirfd, const char *path, char *out, size_t size)
+{
+    int fd = openat(dirfd, path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = slurp_fd(fd, out, size);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n < 0 ? NULL : out;
+}
+
+static void load_maps(void)
+{
+    if (!slurp_at(AT_FDCWD, "/proc/self/maps", maps_text, sizeof maps_text)) {
+        printf("maps: cannot read: %s\n", strerror(errno));
+        exit(1);
+    }
+    nranges = 0;
+    for (char *p = maps_text; *p && nranges < 4096; ) {
+        char *end;
+        starts[nranges] = strtoull(p, &end, 16);
+        ends[nranges++] = strtoull(end + 1, &end, 16);
+        p = strchr(p, '\n');
+        if (!p)
+            break;
+        p++;
+    }
+}
+
+static int mapped(uintptr_t a)
+{
+    for (int i = 0; i < nranges; i++)
+        if (a >= starts[i] && a < ends[i])
+            return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- mem */
+
+static const char rodata_word[16] = "read-only data";
+static char data_word[16] = "writable data";
+
+static void mem(void)
+{
+    int fd = open("/proc/self/mem", O_RDWR);
+    printf("open /proc/self/mem: %s\n", fd >= 0 ? "ok" : strerror(errno));
+    if (fd < 0)
+        return;
+    char got[16] = {0};
+    ssize_t n = pread(fd, got, sizeof got, (uintptr_t)rodata_word);
+    printf("pread rodata: %zd same=%d\n", n, memcmp(got, rodata_word, sizeof got) == 0);
+    n = pwrite(fd, "changed", 8, (uintptr_t)data_word);
+    printf("pwrite data: %zd now \"%s\"\n", n, data_word);
+    /* Linux writes through /proc/self/mem into read-only pages (FOLL_FORCE). */
+    n = pwrite(fd, "RO", 2, (uintptr_t)rodata_word);
+    printf("pwrite rodata: %zd now \"%.14s\"\n", n, rodata_word);
+    lseek(fd, (off_t)(uintptr_t)data_word, SEEK_SET);
+    n = read(fd, got, 8);
+    printf("read at lseek: %zd \"%s\" position advanced=%d\n", n, got,
+           lseek(fd, 0, SEEK_CUR) == (off_t)(uintptr_t)data_word + 8);
+    errno = 0;
+    n = pread(fd, got, sizeof got, 0);
+    printf("pread at 0: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    /* a mapping followed by a hole: the bytes up to the hole */
+    char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(p + 2 * 4096, 4096);
+    memset(p, 'x', 2 * 4096);
+    static char big[3 * 4096];
+    n = pread(fd, big, sizeof big, (uintptr_t)p);
+    printf("pread across a hole: %zd\n", n);
+    /* PROT_NONE pages are read as Linux reads them for /proc/self/mem */
+    mprotect(p, 4096, PROT_NONE);
+    n = pread(fd, got, 4, (uintptr_t)p);
+    printf("pread PROT_NONE page: %zd \"%.4s\"\n", n, n > 0 ? got : "");
+    /* the very top of the address space */
+    errno = 0;
+    n = pread(fd, got, 8, (off_t)(UINTPTR_MAX & ~(uintptr_t)0xfff) + 0xff8);
+    printf("pread at the top: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    close(fd);
+}
+
+/* ---------------------------------------------------------------- spellings */
+
+static void spellings(void)
+{
+    char pid_path[64], tid_path[96], self_dir_path[64];
+    static char text[1 << 17];
+    load_maps();
+    snprintf(pid_path, sizeof pid_path, "/proc/%d/maps", getpid());
+    snprintf(tid_path, sizeof tid_path, "/proc/%d/task/%ld/maps", getpid(), (long)syscall(SYS_gettid));
+    snprintf(self_dir_path, sizeof self_dir_path, "/proc/%d", getpid());
+    symlink("/proc/self", "self-link");
+    symlink("/proc/self/maps", "maps-link");
+    const char *paths[] = {
+        "//proc/self/maps", "/proc//self/maps", "/proc/self/./maps", "/proc/self/fd/../maps",
+        "/dev/fd/../maps", "/proc/thread-self/maps", "/proc/self/task/../maps",
+        pid_path, tid_path, "self-link/maps", "maps-link", "/proc/../proc/self/maps",
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        /* the map has not changed between the two reads: same content */
+        const char *t = slurp_at(AT_FDCWD, paths[i], text, sizeof text);
+        printf("maps spelling %zu: %s\n", i, t == NULL ? strerror(errno)
+               : strcmp(t, maps_text) == 0 ? "same" : "DIFFERENT");
+    }
+    int dirs[] = {open("/proc/self", O_RDONLY | O_DIRECTORY),
+                  open(self_dir_path, O_PATH | O_DIRECTORY),
+                  open("/proc/self/task/..", O_RDONLY | O_DIRECTORY)};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        const char *t = slurp_at(dirs[i], "maps", text, sizeof text);
+        printf("openat(dir %zu, maps): %s\n", i, t == NULL ? strerror(errno)
+               : strcmp(t, maps_text) == 0 ? "same" : "DIFFERENT");
+    }
+    char cwd[4096];
+    getcwd(cwd, sizeof cwd);
+    chdir("/proc/self");
+    const char *t = slurp_at(AT_FDCWD, "maps", text, sizeof text);
+    printf("chdir /proc/self, maps: %s\n", t == NULL ? strerror(errno)
+           : strcmp(t, maps_text) == 0 ? "same" : "DIFFERENT");
+    t = slurp_at(AT_FDCWD, "./task/../maps", text, sizeof text);
+    printf("chdir /proc/self, ./task/../maps: %s\n", t == NULL ? strerror(errno)
+           : strcmp(t, maps_text) == 0 ? "same" : "DIFFERENT");
+    chdir(cwd);
+    unlink("self-link");
+    unlink("maps-link");
+}
+
+/* ---------------------------------------------------------------- addresses */
+
+/* Every "a-b" range or bare hex/decimal address in TEXT that looks like one
+ * (>= 0x10000) must lie in the guest's maps; returns the number that do not. */
+static int foreign_ranges(const char *text)
+{
+    int bad = 0;
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        char *end;
+        uintptr_t a = strtoull(line, &end, 16);
+        if (end != line && *end == '-') {
+            uintptr_t b = strtoull(end + 1, &end, 16);
+            if (!mapped(a) || !mapped(b - 1))
+                bad++;
+        }
+    }
+    return bad;
+}
+
+static int foreign_stat_fields(const char *text)
+{
+    /* startcode endcode startstack kstkesp kstkeip ... start_data..env_end */
+    static const int fields[] = {26, 27, 28, 45, 46, 47, 48, 49, 50, 51};
+    const char *p = strrchr(text, ')');
+    int bad = 0, field = 2;
+    long long v[64] = {0};
+    while (p && *p && field < 63) {
+        p = strchr(p, ' ');
+        if (!p)
+            break;
+        v[++field] = strtoll(++p, NULL, 10);
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (v[fields[i]] && !mapped((uintptr_t)v[fields[i]]))
+            bad++;
+    return bad;
+}
+
+static void addresses(void)
+{
+    static char text[1 << 18];
+    load_maps();
+    static const char *ranged[] = {"/proc/self/smaps", "/proc/self/smaps_rollup",
+                                   "/proc/self/numa_maps", "/dev/fd/../smaps",
+                                   "/proc/thread-self/smaps"};
+    for (size_t i = 0; i < sizeof ranged / sizeof *ranged; i++) {
+        const char *t = slurp_at(AT_FDCWD, ranged[i], text, sizeof text);
+        /* refusing the file is fine; showing an address outside the maps is not */
+        printf("%s: %s\n", ranged[i], t == NULL || foreign_ranges(t) == 0 ? "ok" : "HOST ADDRESSES");
+    }
+    const char *t = slurp_at(AT_FDCWD, "/proc/self/stat", text, sizeof text);
+    printf("/proc/self/stat: %s\n", t == NULL || foreign_stat_fields(t) == 0 ? "ok" : "HOST ADDRESSES");
+    t = slurp_at(AT_FDCWD, "/proc/self/syscall", text, sizeof text);
+    int bad = 0;
+    if (t) {   /* "nr arg1 .. arg6 sp pc": sp and pc are the process's */
+        unsigned long long w[9] = {0};
+        sscanf(t, "%llu %llx %llx %llx %llx %llx %llx %llx %llx", &w[0], &w[1], &w[2], &w[3],
+               &w[4], &w[5], &w[6], &w[7], &w[8]);
+        bad = !mapped((uintptr_t)w[7]) || !mapped((uintptr_t)w[8]);
+    }
+    printf("/proc/self/syscall: %s\n", bad ? "HOST ADDRESSES" : "ok");
+    /* map_files: one link per mapping, named by its range */
+    int dir = open("/proc/self/map_files", O_RDONLY | O_DIRECTORY);
+    bad = 0;
+    if (dir >= 0) {
+        static char names[1 << 16];
+        long n = syscall(SYS_getdents64, dir, names, sizeof names);
+        for (long off = 0; off < n; ) {
+            unsigned short reclen = *(unsigned short *)(names + off + 16);
+            const char *name = names + off + 19;
+            if (name[0] != '.') {
+                char line[128];
+                snprintf(line, sizeof line, "%s\n", name);
+                bad += foreign_ranges(line);
+            }
+            off += reclen;
+        }
+        close(dir);
+    }
+    printf("/proc/self/map_files: %s\n", bad ? "HOST ADDRESSES" : "ok");
+}
+
+/* ---------------------------------------------------------------- exe */
+
+static void exe(const char *argv0)
+{
+    char real[4096], got[4096];
+    if (!realpath(argv0, real))
+        strcpy(real, "?");
+    char pid_exe[64];
+    snprintf(pid_exe, sizeof pid_exe, "/proc/%d/exe", getpid());
+    const char *paths[] = {"/proc/self/exe", "//proc/self/exe", "/proc/thread-self/exe",
+                           pid_exe, "/dev/fd/../exe", "/proc/self/task/../exe"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ssize_t n = readlink(paths[i], got, sizeof got - 1);
+        got[n > 0 ? n : 0] = 0;
+        printf("readlink exe spelling %zu: %s\n", i,
+               n < 0 ? strerror(errno) : strcmp(got, real) == 0 ? "the program" : "SOMETHING ELSE");
+    }
+    int dir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    ssize_t n = readlinkat(dir, "exe", got, sizeof got - 1);
+    got[n > 0 ? n : 0] = 0;
+    printf("readlinkat(/proc/self, exe): %s\n",
+           n < 0 ? strerror(errno) : strcmp(got, real) == 0 ? "the program" : "SOMETHING ELSE");
+    /* opening it opens the program */
+    int fd = open("/proc/self/exe", O_RDONLY);
+    struct stat a, b;
+    printf("open /proc/self/exe: %s\n", fd >= 0 && fstat(fd, &a) == 0 && stat(real, &b) == 0 &&
+           a.st_ino == b.st_ino && a.st_dev == b.st_dev ? "the program" : "SOMETHING ELSE");
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    const char *what = argc > 1 ? argv[1] : "";
+    if (!strcmp(what, "mem"))
+        mem();
+    else if (!strcmp(what, "spellings"))
+        spellings();
+    else if (!strcmp(what, "addresses"))
+        addresses();
+    else if (!strcmp(what, "exe"))
+        exe(argv[0]);
+    else {
+        fprintf(stderr, "usage: escape mem|spellings|addresses|exe\n");
+        return 2;
+    }
+    return 0;
+}
