@@ -6,6 +6,7 @@ numbers); LINUXUSER_DEBUG=1 adds the Python traceback before the line.
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 
 EXIT_INTERNAL = 70        # EX_SOFTWARE: a bug in linuxuser
@@ -63,6 +64,11 @@ def report_failure(err: BaseException) -> int:
     return status
 
 
+_dying = threading.Lock()
+
+
 def die_of(err: BaseException) -> None:
-    """End the host process at once because of `err` (any thread may call this)."""
+    """End the host process at once because of `err` (any thread may call this;
+    the first one says why, the others wait for the end)."""
+    _dying.acquire()
     os._exit(report_failure(err))

@@ -8,6 +8,7 @@ testing the arch's name.
 """
 from __future__ import annotations
 
+import resource
 import signal
 from dataclasses import dataclass
 
@@ -31,6 +32,20 @@ class SyscallAbi:
     number: int
     args: tuple[int, ...]
     result: int
+
+
+DEFAULT_TRANSLATION_BUFFER = 1 << 30      # Unicorn's own default
+MIN_TRANSLATION_BUFFER = 16 << 20
+
+
+def fitting_translation_buffer(wanted: int | None) -> int | None:
+    """A translation buffer that fits the host's RLIMIT_DATA (a quarter of it):
+    Unicorn exits the process when it cannot allocate one."""
+    soft = resource.getrlimit(resource.RLIMIT_DATA)[0]
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    fitting = max(MIN_TRANSLATION_BUFFER, soft // 4)
+    return min(wanted or DEFAULT_TRANSLATION_BUFFER, fitting)
 
 
 class Arch:
@@ -122,6 +137,7 @@ class Arch:
         1 GiB by default; threads get less so that many of them fit).
         """
         uc = Uc(self.uc_arch, self.uc_mode)
+        translation_buffer = fitting_translation_buffer(translation_buffer)
         if translation_buffer is not None:
             uc.ctl_set_tcg_buffer_size(translation_buffer)
         if self.cpu_model is not None:
