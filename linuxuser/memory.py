@@ -180,6 +180,17 @@ class GuestMemory:
             pos = r.end
         return self.base + addr
 
+    def user_pointer(self, addr: int, size: int) -> int:
+        """Host address of [addr, addr+size) for the host kernel to access, as the
+        guest's kernel would with its access_ok(): the range must lie in the guest's
+        address space (else GuestFault), and a page in it that is not mapped, or
+        not with the access needed, makes the host call fail (EFAULT) or stop short,
+        because the host keeps such pages of the reservation inaccessible.  A read
+        into a buffer that runs into an unmapped page thus returns the bytes that fit."""
+        if addr < 0 or size < 0 or addr + size > self.size:
+            raise GuestFault(addr)
+        return self.base + addr
+
     def read(self, addr: int, size: int) -> bytes:
         return ctypes.string_at(self.check(addr, size, PROT_READ), size)
 
@@ -200,7 +211,7 @@ class GuestMemory:
             if n < span:
                 return out
             if len(out) > limit:
-                raise GuestFault(pos)
+                raise OSError(errno.ENAMETOOLONG, "string too long")
             pos += n
 
     # -- the region list --------------------------------------------------------

@@ -18,6 +18,7 @@ AT_SYMLINK_NOFOLLOW = 0x100
 AT_EMPTY_PATH = 0x1000
 STATX_SIZE = 256
 IOV_MAX = 1024
+MAX_RW_COUNT = 0x7FFFF000          # the kernel's cap on one read or write
 
 
 # -- paths ------------------------------------------------------------------------
@@ -105,14 +106,16 @@ def sys_close(t, fd):
 def sys_read(t, fd, buf, count):
     if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
         return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=False)
-    return host.call("read", s32(fd), t.mem.check(buf, count, PROT_WRITE), count)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("read", s32(fd), t.mem.user_pointer(buf, count), count)
 
 
 @syscall("write")
 def sys_write(t, fd, buf, count):
     if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
         return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=True)
-    return host.call("write", s32(fd), t.mem.check(buf, count, PROT_READ), count)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("write", s32(fd), t.mem.user_pointer(buf, count), count)
 
 
 @syscall("pread64")
@@ -120,7 +123,8 @@ def sys_pread64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
     if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
         return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=False)
-    return host.call("pread64", s32(fd), t.mem.check(buf, count, PROT_WRITE), count, offset)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("pread64", s32(fd), t.mem.user_pointer(buf, count), count, offset)
 
 
 @syscall("pwrite64")
@@ -128,7 +132,8 @@ def sys_pwrite64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
     if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
         return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=True)
-    return host.call("pwrite64", s32(fd), t.mem.check(buf, count, PROT_READ), count, offset)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("pwrite64", s32(fd), t.mem.user_pointer(buf, count), count, offset)
 
 
 def host_iovecs(t, iov: int, iovcnt: int, prot: int) -> ctypes.Array:
@@ -140,7 +145,7 @@ def host_iovecs(t, iov: int, iovcnt: int, prot: int) -> ctypes.Array:
     out = (ctypes.c_uint64 * (2 * iovcnt))()
     for i in range(iovcnt):
         v = layout.unpack(raw[i * layout.size:])
-        out[2 * i] = t.mem.check(v["base"], v["len"], prot) if v["len"] else 0
+        out[2 * i] = t.mem.user_pointer(v["base"], v["len"]) if v["len"] else 0
         out[2 * i + 1] = v["len"]
     return out
 
@@ -206,6 +211,8 @@ def _stat_kind(name: str) -> str:
 def _fstat_handler(name: str):
     @syscall(name)
     def sys_fstat(t, fd, buf):
+        if s32(fd) < 0:
+            return -errno.EBADF          # os.stat(-1) would be a path lookup's EFAULT
         return _put_stat(t, _stat_kind(name), os.stat(s32(fd)), buf)
     return sys_fstat
 

@@ -15,6 +15,10 @@ _c_int, _c_uint, _vp, _sz, _ssz, _off = (ctypes.c_int, ctypes.c_uint, ctypes.c_v
 _PROTOTYPES = {
     "read": (_ssz, [_c_int, _vp, _sz]),
     "mprotect": (_c_int, [_vp, _sz, _c_int]),
+    "madvise": (_c_int, [_vp, _sz, _c_int]),
+    "msync": (_c_int, [_vp, _sz, _c_int]),
+    "mlock": (_c_int, [_vp, _sz]),
+    "munlock": (_c_int, [_vp, _sz]),
     "write": (_ssz, [_c_int, _vp, _sz]),
     "pread64": (_ssz, [_c_int, _vp, _sz, _off]),
     "pwrite64": (_ssz, [_c_int, _vp, _sz, _off]),

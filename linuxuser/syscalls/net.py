@@ -188,7 +188,7 @@ def _guest_cmsgs(t, data: bytes) -> list[tuple[int, int, bytes]]:
     while pos + layout.size <= len(data):
         h = layout.unpack(data[pos:])
         if h["len"] < layout.size or pos + h["len"] > len(data):
-            break
+            raise OSError(errno.EINVAL, "cmsg_len")       # the kernel's CMSG_OK
         out.append((h["level"], h["type"], data[pos + layout.size:pos + h["len"]]))
         pos += _align(h["len"], word)
     return out

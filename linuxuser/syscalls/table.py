@@ -27,6 +27,8 @@ HANDLERS: dict[str, Handler] = {}
 # Syscalls answered ENOSYS on purpose (glibc copes), without a log line.
 QUIET_ENOSYS: set[str] = set()
 NO_RESULT = object()
+NEGATIVE_FD_MESSAGES = ("file descriptor cannot be a negative integer",
+                        "fd must be non-negative")
 
 AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal",
                 "children", "polling", "net")
@@ -116,6 +118,12 @@ class SyscallTable:
             return -errno.EFAULT
         except OSError as err:
             return -(err.errno or errno.EIO)
+        except ValueError as err:
+            # Python's os and fcntl refuse a negative descriptor before the host
+            # sees it; the kernel's answer is EBADF.
+            if str(err).startswith(NEGATIVE_FD_MESSAGES):
+                return -errno.EBADF
+            raise
 
     def _names_private_fd(self, entry: Entry, args: list[int]) -> bool:
         private = self.process.private_fds

@@ -20,6 +20,7 @@ _LONGEST_SLEEP_NS = 86400 * 10**9
 # Clocks clock_nanosleep(2) accepts: REALTIME, MONOTONIC, PROCESS_CPUTIME_ID,
 # BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM, TAI (not THREAD_CPUTIME_ID).
 SLEEP_CLOCKS = {0, 1, 2, 7, 8, 9, 11}
+CLOCK_THREAD_CPUTIME_ID = 3
 
 
 def _now_ns(clock: int) -> int:
@@ -66,6 +67,8 @@ def _clock_handlers(gettime: str, getres: str, nanosleep: str, time64: bool) -> 
     @syscall(nanosleep)
     def sys_clock_nanosleep(t, clock, flags, request, remain):
         clock = s32(clock)
+        if clock == CLOCK_THREAD_CPUTIME_ID:
+            return -errno.EOPNOTSUPP
         if clock not in SLEEP_CLOCKS:
             return -errno.EINVAL
         ns = _get_timespec_ns(t, request, time64)
