@@ -121,8 +121,12 @@ GUARD_SIZE = 1 << 20
 class GuestMemory:
     """The guest's memory: host reservation, region list, change log for the engines."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, mappable_end: int | None = None) -> None:
         self.size = size
+        # The guest's mappings end here (qemu-user's limits); the pages above, up
+        # to `size`, stay unmapped so that an access straddling the last mapping
+        # faults inside the reservation.
+        self.mappable_end = size if mappable_end is None else mappable_end
         try:
             # The guard after the guest's space stays PROT_NONE: an access that
             # straddles the top edge faults instead of reaching a host mapping.
@@ -230,7 +234,8 @@ class GuestMemory:
                 yield r
 
     def is_free(self, start: int, end: int) -> bool:
-        return start >= 0 and end <= self.size and next(self.overlapping(start, end), None) is None
+        """Nothing is mapped in [start, end), and the guest may map it."""
+        return start >= 0 and end <= self.mappable_end and next(self.overlapping(start, end), None) is None
 
     def _split(self, start: int, end: int) -> tuple[list[Region], list[Region]]:
         """The region list cut at `start` and `end`: (pieces outside, pieces inside)."""

@@ -53,7 +53,7 @@ class GuestProcess:
         if options.sysroot:
             options.sysroot = os.path.abspath(options.sysroot)
         self.log = Log(options.log_file, options.log_append)
-        self.memory = GuestMemory(arch.address_space_size)
+        self.memory = GuestMemory(arch.address_space_size, arch.mappable_end)
         self.threads = ThreadRegistry()
         self.memory.exclusive = self.threads.exclusive_section
         self.tracer = strace.Tracer(self, options.strace_options) if options.strace else None

@@ -1,5 +1,10 @@
 """The guest stays inside its box (tests/guest/escape.c, four arches).
 
+/proc/self/mem, the /proc files that show addresses under every spelling,
+/proc/self/exe, the top of the address space (the last page refused as qemu-user
+refuses it, an access straddling the end of the highest mapping a SIGSEGV), and
+on x86 the instructions only a kernel may run.
+
 Each mode of the guest tries one way out and prints what it got, never an
 address.  The reference is the same program run natively by a host CPU of the
 same word size (the i386 build for ARM, the x86-64 build for AArch64): qemu-user
@@ -17,7 +22,10 @@ from test_static_programs import assert_same
 
 # The native arch whose kernel ABI has the guest's word size.
 NATIVE_TWIN = {"arm": "i386", "aarch64": "x86_64", "i386": "i386", "x86_64": "x86_64"}
-MODES = ["mem", "spellings", "addresses", "exe"]
+MODES = ["mem", "spellings", "addresses", "exe", "top"]
+# linuxuser's (and qemu-user's) line for a child killed by a fault; a native
+# child dies without one.
+CHILD_FAULT_LINE = b"linuxuser: uncaught target signal 11 (Segmentation fault) - core dumped\n"
 ESCAPED = (b"DIFFERENT", b"HOST ADDRESSES", b"SOMETHING ELSE")
 
 
@@ -30,7 +38,7 @@ def run_both(arch, mode, guest_program, run_linuxuser, run_native, cwd, via=None
         prog, twin = cwd / "guest", cwd / "native"
     actual = run_linuxuser([prog, mode], cwd=cwd)
     expected = run_native([twin, mode], arch=NATIVE_TWIN[arch], cwd=cwd)
-    return actual, expected
+    return actual._replace(stderr=actual.stderr.replace(CHILD_FAULT_LINE, b"")), expected
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -41,6 +49,17 @@ def test_the_guest_stays_in_its_box(arch, mode, guest_program, run_linuxuser, ru
     assert_same(actual, expected, labels=("linuxuser", "native"))
     for word in ESCAPED:
         assert word not in actual.stdout, actual.stdout.decode()
+
+
+@pytest.mark.parametrize("arch", ["i386", "x86_64"])
+def test_privileged_instructions_fault(arch, guest_program, run_linuxuser, run_native,
+                                       tmp_path):
+    """cli, hlt, in, out, lgdt, mov cr0, rdmsr, wbinvd (and i386's store into
+    linuxuser's GDT page, above the guest's space): SIGSEGV, as natively."""
+    actual, expected = run_both(arch, "privileged", guest_program, run_linuxuser, run_native,
+                                tmp_path)
+    assert_same(actual, expected, labels=("linuxuser", "native"))
+    assert actual.stdout.count(b"killed by Segmentation fault") >= 9, actual.stdout.decode()
 
 
 @pytest.mark.parametrize("arch", list(guestbuild.ARCHES))

@@ -50,7 +50,7 @@ def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: i
     fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)
     with mem.lock:
         if fixed:
-            if addr % PAGE_SIZE or addr + size > mem.size:
+            if addr % PAGE_SIZE or addr + size > mem.mappable_end:
                 return -errno.EINVAL if addr % PAGE_SIZE else -errno.ENOMEM
             if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and \
                     not mem.is_free(addr, addr + size):

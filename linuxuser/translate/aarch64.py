@@ -39,6 +39,7 @@ class Aarch64Arch(Arch):
         ("PC", A.UC_ARM64_REG_PC), ("NZCV", A.UC_ARM64_REG_NZCV))
     address_space_size = 1 << 46
     direct_addressing = True
+    mappable_end = (1 << 46) - 4096
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
     open_flag_map = ASM_GENERIC_OPEN_FLAGS

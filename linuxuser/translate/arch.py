@@ -73,6 +73,11 @@ class Arch:
     # modified code is announced (ARM's cacheflush, AArch64's `ic ivau`): x86 may
     # store into code it runs, which only the TLB path notices.
     direct_addressing: bool = False
+    # Where the guest's mappings end (qemu-user's limit).  Under direct addressing
+    # the last page of the space stays unmapped: an access straddling the end of
+    # the highest mapping faults inside the reservation, where the engine's fault
+    # handler makes it the guest's SIGSEGV.
+    mappable_end: int
     stack_top: int                 # the main thread's stack ends here; mmap goes below
     pie_base: int                  # load address of an ET_DYN main program
     # Guest open(2) flag bits that differ from the host's (x86-64): guest bit -> host bit.
@@ -161,6 +166,10 @@ class Arch:
 
         The default is an interrupt number (svc, int 0x80); see `syscall_intno`.
         """
+
+    def hook_privileged(self, uc: Uc, raise_signal) -> None:
+        """Make instructions a user process may not run, and that the engine
+        would run anyway, call `raise_signal(sig, addr)` (the kernel's answer)."""
 
     def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
         """Registers at the entry point: sp, pc, and the ABI's rtld_fini = 0."""

@@ -78,6 +78,7 @@ class ArmArch(Arch):
         ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
     direct_addressing = True
+    mappable_end = 0xFFFFF000          # qemu-arm: mmap(0xfffff000, MAP_FIXED) is ENOMEM
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
     open_flag_map = ASM_GENERIC_OPEN_FLAGS

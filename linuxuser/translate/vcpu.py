@@ -67,6 +67,7 @@ class Vcpu:
         self.exited = False
         self._syscalls = process.syscalls
         self.arch.hook_syscalls(self.uc, self._on_syscall)
+        self.arch.hook_privileged(self.uc, self.raise_signal)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self._hook_memory_access()
         if process.debug_log is not None:                 # -d in_asm/exec/cpu only

@@ -9,6 +9,10 @@
  *   escape spellings  /proc/self/maps reached by many spellings reads the same
  *   escape addresses  /proc files with addresses: every one is inside a mapping
  *   escape exe        readlink("/proc/self/exe") under several spellings
+ *   escape privileged what each instruction only a kernel may run does here
+ *                     (each in a child process: the signal that ended it)
+ *   escape top        the highest page the guest may map, and an access
+ *                     straddling the end of the highest mapping
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -21,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char maps_text[1 << 17];
@@ -276,6 +281,180 @@ static void exe(const char *argv0)
            a.st_ino == b.st_ino && a.st_dev == b.st_dev ? "the program" : "SOMETHING ELSE");
 }
 
+/* ---------------------------------------------------------------- privileged */
+
+static void priv_cli(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ volatile("cli");
+#endif
+}
+static void priv_hlt(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ volatile("hlt");
+#endif
+}
+static void priv_in(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    unsigned char v;
+    __asm__ volatile("inb %%dx, %%al" : "=a"(v) : "d"(0x80));
+#endif
+}
+static void priv_out(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ volatile("outb %%al, %%dx" : : "a"(0), "d"(0x80));
+#endif
+}
+static void priv_lgdt(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    static unsigned char gdtr[10];
+    __asm__ volatile("lgdt %0" : : "m"(gdtr));
+#endif
+}
+static void priv_read_cr0(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    unsigned long v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+#endif
+}
+static void priv_write_cr0(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ volatile("mov %0, %%cr0" : : "r"(0UL));
+#endif
+}
+static void priv_rdmsr(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    unsigned lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x10));
+#endif
+}
+static void priv_wbinvd(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ volatile("wbinvd");
+#endif
+}
+static void priv_system_register(void) {
+#if defined(__aarch64__)
+    unsigned long v;
+    __asm__ volatile("mrs %0, sctlr_el1" : "=r"(v));
+#elif defined(__arm__)
+    unsigned v;
+    __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(v));
+#endif
+}
+static void priv_mask_interrupts(void) {
+#if defined(__aarch64__)
+    __asm__ volatile("msr daifset, #2");
+#elif defined(__arm__)
+    __asm__ volatile("mcr p15, 0, %0, c7, c5, 0" : : "r"(0));   /* ICIALLU */
+#endif
+}
+static void write_gdt_page(void) {
+#if defined(__i386__)
+    *(volatile unsigned *)0xfffff020 = 0;          /* linuxuser's GDT: above TASK_SIZE */
+#endif
+}
+
+static void privileged(void)
+{
+    static const struct { const char *name; void (*run)(void); } insns[] = {
+        {"cli", priv_cli}, {"hlt", priv_hlt}, {"in", priv_in}, {"out", priv_out},
+        {"lgdt", priv_lgdt}, {"mov from cr0", priv_read_cr0}, {"mov to cr0", priv_write_cr0},
+        {"rdmsr", priv_rdmsr}, {"wbinvd", priv_wbinvd},
+        {"system register read", priv_system_register},
+        {"interrupt mask / cache maintenance", priv_mask_interrupts},
+        {"store at 0xfffff020", write_gdt_page},
+    };
+    for (size_t i = 0; i < sizeof insns / sizeof *insns; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            insns[i].run();
+            _exit(0);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        if (WIFSIGNALED(status))
+            printf("%s: killed by %s\n", insns[i].name, strsignal(WTERMSIG(status)));
+        else
+            printf("%s: exit %d\n", insns[i].name, WEXITSTATUS(status));
+    }
+}
+
+/* ---------------------------------------------------------------- top */
+
+/* A page mapped exactly at `page` (MAP_FIXED_NOREPLACE; an old kernel's hint
+ * elsewhere counts as a refusal), or NULL with errno. */
+static void *map_exactly(uintptr_t page)
+{
+    void *p = mmap((void *)page, 4096, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if ((uintptr_t)p != page) {
+        munmap(p, 4096);
+        errno = EEXIST;
+        return NULL;
+    }
+    return p;
+}
+
+/* The highest page the guest may map whose next page is no one's (not in the
+ * maps): 32-bit, page by page down from the last one; 64-bit, the two pages below
+ * each power of two from 2^56 down. */
+static uintptr_t highest_page(void)
+{
+    for (int k = sizeof(void *) == 8 ? 56 : 32; k >= (sizeof(void *) == 8 ? 40 : 32); k--) {
+        uintptr_t end = k == 8 * (int)sizeof(void *) ? 0 : (uintptr_t)1 << (k % (8 * sizeof(void *)));
+        int pages = sizeof(void *) == 8 ? 2 : 1024;
+        for (int i = 1; i <= pages; i++) {
+            uintptr_t page = end - (uintptr_t)i * 4096;
+            void *p = map_exactly(page);
+            if (!p)
+                continue;
+            load_maps();
+            munmap(p, 4096);
+            if (page + 4096 != 0 && !mapped(page + 4096))
+                return page;
+            break;
+        }
+        if (sizeof(void *) == 4)
+            break;
+    }
+    return 0;
+}
+
+static void top(void)
+{
+    uintptr_t last = UINTPTR_MAX & ~(uintptr_t)0xfff;
+    void *p = map_exactly(last);
+    printf("mmap of the word's last page: %s\n", p ? "mapped" : "refused");
+    if (p)
+        munmap(p, 4096);
+    uintptr_t page = highest_page();
+    p = page ? map_exactly(page) : NULL;
+    printf("highest page mapped: %s\n", p ? "yes" : "no");
+    if (!p)
+        return;
+    /* an 8-byte load and store straddling its end: the next page is not the guest's */
+    static const char *what[] = {"load", "store"};
+    for (int w = 0; w < 2; w++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            volatile char *edge4 = (char *)p + 4092;
+            uint64_t v = 0x1122334455667788ull;
+            if (w == 0)
+                memcpy(&v, (const void *)edge4, 8);
+            else
+                memcpy((void *)edge4, &v, 8);
+            __asm__ volatile("" : : "r"(v) : "memory");
+            _exit(0);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        printf("8-byte %s across the end: %s\n", what[w], WIFSIGNALED(status)
+               ? strsignal(WTERMSIG(status)) : "no fault");
+    }
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -288,8 +467,12 @@ int main(int argc, char **argv)
         addresses();
     else if (!strcmp(what, "exe"))
         exe(argv[0]);
+    else if (!strcmp(what, "privileged"))
+        privileged();
+    else if (!strcmp(what, "top"))
+        top();
     else {
-        fprintf(stderr, "usage: escape mem|spellings|addresses|exe\n");
+        fprintf(stderr, "usage: escape mem|spellings|addresses|exe|privileged|top\n");
         return 2;
     }
     return 0;
