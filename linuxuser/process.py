@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import signal
@@ -85,8 +86,11 @@ class GuestProcess:
         return self.log.own_fds
 
     def release_fd(self, fd: int) -> None:
-        """The guest makes descriptor `fd` its own (dup2 onto it): ours moves away."""
-        self.log.move_off(fd)
+        """The guest makes descriptor `fd` its own (dup2 onto it): ours moves away,
+        or, when the guest holds every other descriptor, dup2 fails with EBUSY
+        (Linux's answer to a dup2 racing with an open)."""
+        if not self.log.move_off(fd):
+            raise OSError(errno.EBUSY, "linuxuser's log holds this descriptor")
 
     def disposition(self, sig: int) -> int:
         """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""

@@ -15,6 +15,8 @@ ELSE) are also refused outright.
 """
 from __future__ import annotations
 
+import resource
+
 import pytest
 
 import guestbuild
@@ -49,6 +51,30 @@ def test_the_guest_stays_in_its_box(arch, mode, guest_program, run_linuxuser, ru
     assert_same(actual, expected, labels=("linuxuser", "native"))
     for word in ESCAPED:
         assert word not in actual.stdout, actual.stdout.decode()
+
+
+@pytest.mark.parametrize("arch", list(guestbuild.ARCHES))
+def test_the_log_descriptor_is_out_of_reach(arch, guest_program, run_linuxuser, run_native,
+                                            tmp_path):
+    """With -strace -D FILE, linuxuser's log descriptor is not the guest's: it
+    cannot write to it, dup2 onto its number gives the guest that number, and
+    the log goes on (to its end) without a byte of the guest's."""
+    prog, twin = guest_program("escape", arch), guest_program("escape", NATIVE_TWIN[arch])
+    log = tmp_path / "log"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard <= 1024:
+        pytest.fail(f"RLIMIT_NOFILE's hard limit {hard} leaves no room above 1024 soft")
+
+    def nofile_1024():     # room above the soft limit, as on most systems (1024 / 2^19)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    actual = run_linuxuser(["-strace", "-D", log, prog, "fds"], cwd=tmp_path,
+                           preexec_fn=nofile_1024)
+    expected = run_native([twin, "fds"], arch=NATIVE_TWIN[arch], cwd=tmp_path,
+                          preexec_fn=nofile_1024)
+    assert_same(actual, expected, labels=("linuxuser", "native"))
+    text = log.read_bytes()
+    assert b"GUEST DATA" not in text.replace(b'"GUEST DATA\\n"', b"")
+    assert text.rstrip().endswith(b"+++ exited with 0 +++"), text[-300:]
 
 
 @pytest.mark.parametrize("arch", ["i386", "x86_64"])

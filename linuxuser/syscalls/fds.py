@@ -193,28 +193,19 @@ CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
 
 @syscall("close_range")
 def sys_close_range(t, first, last, flags):
-    """Close (or mark close-on-exec) the guest's descriptors in [first, last];
+    """The host's close_range over the guest's descriptors in [first, last]:
     linuxuser's own (the log) are not the guest's and stay open."""
     first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
     if flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) or first > last:
         return -errno.EINVAL
-    for fd in open_fds(first, last):
-        if fd in t.process.private_fds:
-            continue
-        try:
-            if flags & CLOSE_RANGE_CLOEXEC:
-                os.set_inheritable(fd, False)
-            else:
-                os.close(fd)
-        except OSError:
-            pass
+    start = first
+    for private in sorted(fd for fd in t.process.private_fds if first <= fd <= last):
+        if start < private:
+            host.raw_syscall("close_range", start, private - 1, flags & CLOSE_RANGE_CLOEXEC)
+        start = private + 1
+    if start <= last:
+        host.raw_syscall("close_range", start, last, flags & CLOSE_RANGE_CLOEXEC)
     return 0
-
-
-def open_fds(first: int, last: int) -> list[int]:
-    """The host process's open descriptors in [first, last] (from /proc/self/fd)."""
-    listing = os.listdir("/proc/self/fd")
-    return sorted(fd for fd in map(int, listing) if first <= fd <= last)
 
 
 @syscall("memfd_create")

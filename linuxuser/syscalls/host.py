@@ -82,7 +82,8 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 
 # Host (x86-64) syscall numbers for calls whose libc wrapper differs from the syscall.
-HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252}
+HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252,
+                 "close_range": 436}
 libc.syscall.restype = ctypes.c_long
 
 

@@ -13,6 +13,8 @@
  *                     (each in a child process: the signal that ended it)
  *   escape top        the highest page the guest may map, and an access
  *                     straddling the end of the highest mapping
+ *   escape fds        descriptors the guest did not open: none usable; every
+ *                     number below RLIMIT_NOFILE can be dup2'd onto and closed
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -455,6 +458,33 @@ static void top(void)
     }
 }
 
+/* ---------------------------------------------------------------- fds */
+
+static void fds(void)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int limit = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+    int usable = 0, written = 0, dup_failed = 0;
+    for (int fd = 3; fd < limit; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            usable++;
+        if (write(fd, "GUEST DATA\n", 11) > 0)
+            written++;
+    }
+    printf("descriptors usable above 2: %d, written to: %d\n", usable, written);
+    for (int fd = 3; fd < limit; fd++)
+        if (dup2(1, fd) != fd)
+            dup_failed++;
+    printf("dup2 onto each number below the limit: %d failed\n", dup_failed);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    usable = 0;
+    for (int fd = 3; fd < limit; fd++)
+        if (fcntl(fd, F_GETFD) != -1)
+            usable++;
+    printf("after close_range(3, ~0U): %d open\n", usable);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -471,8 +501,10 @@ int main(int argc, char **argv)
         privileged();
     else if (!strcmp(what, "top"))
         top();
+    else if (!strcmp(what, "fds"))
+        fds();
     else {
-        fprintf(stderr, "usage: escape mem|spellings|addresses|exe|privileged|top\n");
+        fprintf(stderr, "usage: escape mem|spellings|addresses|exe|privileged|top|fds\n");
         return 2;
     }
     return 0;
