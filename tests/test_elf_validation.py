@@ -74,6 +74,9 @@ CASES = [
     ("load align 0", "hello", lambda e: e.set("p_align", 0, first_load(e))),
     ("load align 3", "hello", lambda e: e.set("p_align", 3, first_load(e))),
     ("load align 1 GiB", "hello", lambda e: e.set("p_align", 1 << 30, first_load(e))),
+    ("load over linuxuser's stack", "hello",
+     lambda e: e.set("p_vaddr", (0xFFFD0000 if e.bits == 32 else (1 << 46) - (1 << 32) - 0x10000)
+                     + e.get("p_offset", last_load(e)) % 4096, last_load(e))),
     ("load flags 0", "hello", lambda e: e.set("p_flags", 0, last_load(e))),
     ("loads out of order", "hello",
      lambda e: e.set("p_vaddr", e.get("p_vaddr", first_load(e)) - 0x100000, last_load(e))),
