@@ -74,12 +74,19 @@ def guest_open_flags(t, flags: int) -> int:
 
 @syscall("openat")
 def sys_openat(t, dirfd, path, flags, mode):
+    """The host opens the path, resolving it as the kernel does; what it reached
+    in our own /proc directory (or linuxuser's interpreter, for a spelling of
+    /proc/self/exe) is then looked at again and emulated."""
     raw = t.mem.read_cstring(path, 4096)
     host_flags = host_open_flags(t, s32(flags))
-    fd = procfs.open_emulated(t, procfs.resolve(t, s32(dirfd), raw),
-                              bool(host_flags & os.O_CLOEXEC))
-    if fd is not None:
+    fd = host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
+    if not procfs.may_be_emulated(fd):
         return fd
+    os.close(fd)
+    emulated = procfs.open_emulated(t, procfs.resolve(t, s32(dirfd), raw),
+                                    bool(host_flags & os.O_CLOEXEC))
+    if emulated is not None:
+        return emulated
     return host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
 
 

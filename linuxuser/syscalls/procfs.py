@@ -14,9 +14,12 @@ on the path the kernel would reach.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
+import stat
 import struct
+import sys
 from dataclasses import replace
 from typing import Callable
 
@@ -108,7 +111,7 @@ _PROCESS_FILES: dict[bytes, Callable] = {
 # Files of the process's /proc directory that would show host addresses or
 # host memory and are not emulated: the guest may not open them.
 _REFUSED = {b"smaps_rollup", b"numa_maps", b"map_files", b"syscall", b"pagemap", b"stack",
-            b"wchan", b"kstack", b"environ_host"}
+            b"wchan", b"kstack"}
 
 
 def _cpuinfo(t) -> bytes:
@@ -131,30 +134,27 @@ def _auxv_value(t, tag: int) -> int:
 
 
 def resolve(t, dirfd: int, path: bytes) -> bytes:
-    """The absolute path the kernel would reach for `path` relative to `dirfd`:
-    symlinks followed (/proc/self, /dev/fd, a link to /proc/self/maps...), but
-    not the magic ones of our own /proc directory (exe, fd/N, cwd)."""
-    if not path.startswith(b"/"):
-        try:
-            base = (os.getcwd().encode() if dirfd == AT_FDCWD
-                    else os.readlink(f"/proc/self/fd/{dirfd}").encode())
-        except OSError:
-            return path
-        path = base + b"/" + path
+    """The absolute path the kernel reaches for `path` relative to `dirfd` (or
+    the cwd): every directory's symlinks followed (/proc/self, /dev/fd...) by the
+    host kernel itself, and a final symlink too, unless it is one of the magic
+    links of our own /proc directory (exe, fd/N, cwd), which are emulated."""
     for _ in range(MAX_SYMLINKS):
-        head, last = os.path.split(path.rstrip(b"/") or b"/")
         try:
-            if last in (b".", b"..", b""):     # a directory: every component resolved
-                return os.path.realpath(path)
-            path = os.path.join(os.path.realpath(head or b"/"), last)
+            fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         dir_fd=None if dirfd == AT_FDCWD else dirfd)
+        except (OSError, ValueError):
+            return path                   # nothing there: the host's answer will do
+        try:
+            reached = os.readlink(f"/proc/self/fd/{fd}").encode()
+            if own_entry(t, reached) is not None or not stat.S_ISLNK(os.fstat(fd).st_mode):
+                return reached
+            target = os.readlink(reached)
         except OSError:
             return path
-        if own_entry(t, path) is not None or not os.path.islink(path):
-            return path
-        try:
-            path = os.path.join(os.path.dirname(path), os.readlink(path))
-        except OSError:
-            return path
+        finally:
+            os.close(fd)
+        path = os.path.join(os.path.dirname(reached), target)
+        dirfd = AT_FDCWD
     return path
 
 
@@ -188,12 +188,27 @@ def emulated_content(t, path: bytes) -> bytes | None:
     return _PROCESS_FILES[entry[0]](t)
 
 
+_PROC_DEVICE = os.stat("/proc").st_dev
+_INTERPRETER = os.stat(sys.executable)
+
+
+def may_be_emulated(fd: int) -> bool:
+    """Whether a file the host opened for the guest is one of /proc's (perhaps
+    ours), or linuxuser's own interpreter (what /proc/self/exe leads the host to)."""
+    st = os.fstat(fd)
+    return st.st_dev == _PROC_DEVICE or (st.st_dev, st.st_ino) == (
+        _INTERPRETER.st_dev, _INTERPRETER.st_ino)
+
+
 def open_emulated(t, path: bytes, cloexec: bool) -> int | None:
-    """A read-only fd at offset 0 on an emulated /proc file's content, a
-    /proc/self/mem descriptor, or None (the host's file is right)."""
+    """A read-only fd at offset 0 on an emulated /proc file's content (the
+    lowest free number, as open(2) gives), a /proc/self/mem descriptor, the
+    guest program for /proc/self/exe, or None (the host's file is right)."""
     entry = own_entry(t, path)
-    if entry is not None and entry == (b"mem", b""):
+    if entry == (b"mem", b""):
         return open_guest_mem(t, cloexec)
+    if entry == (b"exe", b""):
+        return os.open(t.process.exe_path, os.O_RDONLY | (os.O_CLOEXEC if cloexec else 0))
     if entry is not None and entry[0] in _REFUSED:
         raise OSError(errno.EACCES, "host view")
     data = emulated_content(t, path)
@@ -202,9 +217,13 @@ def open_emulated(t, path: bytes, cloexec: bool) -> int | None:
     fd = os.memfd_create("linuxuser-proc", os.MFD_CLOEXEC)
     try:
         os.write(fd, data)
-        return os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | (os.O_CLOEXEC if cloexec else 0))
+        readonly = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
     finally:
         os.close(fd)
+    try:
+        return fcntl.fcntl(readonly, fcntl.F_DUPFD_CLOEXEC if cloexec else fcntl.F_DUPFD, 0)
+    finally:
+        os.close(readonly)
 
 
 # -- /proc/self/mem ------------------------------------------------------------------
