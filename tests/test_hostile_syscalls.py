@@ -34,6 +34,21 @@ def answers(stdout: bytes) -> dict[str, str]:
     return out
 
 
+@pytest.mark.parametrize("how", ["nanosleep", "clock"])
+@pytest.mark.parametrize("arch", list(guestbuild.ARCHES))
+def test_sleeping_for_the_largest_time(arch, how, guest_program, run_linuxuser, run_native,
+                                       run_qemu, tmp_path):
+    """nanosleep(TIME_T_MAX) sleeps (until the alarm's SIGALRM ends the process)."""
+    prog = guest_program("hostile", arch)
+    actual = run_linuxuser([prog, "forever", how], cwd=tmp_path, timeout=30)
+    if guestbuild.ARCHES[arch].native:
+        expected = run_native([prog, "forever", how], arch=arch, cwd=tmp_path, timeout=30)
+    else:
+        expected = run_qemu(arch, [prog, "forever", how], cwd=tmp_path, timeout=30)
+    assert (actual.returncode, actual.stdout, actual.stderr) == \
+        (expected.returncode, expected.stdout, expected.stderr)
+
+
 def only_notes(stderr: bytes) -> bool:
     return all(line.startswith("linuxuser: unsupported ") for line in stderr.decode().splitlines())
 

@@ -6,6 +6,8 @@
  *
  *   hostile            every case
  *   hostile FAMILY     one family (fd, mem, partial, process, time, path, net)
+ *   hostile forever    nanosleep and clock_nanosleep for the largest time_t,
+ *                      ended by alarm(1)'s SIGALRM
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -270,10 +272,25 @@ static void net_family(void)
     CASE("net", "bind negative length", syscall(SYS_bind, sv[0], &data, -1));
 }
 
+static void sleep_forever(const char *how)
+{
+    struct timespec ts = {(time_t)((1ULL << (8 * sizeof(time_t) - 1)) - 1), 999999999};
+    alarm(1);
+    if (!strcmp(how, "clock"))
+        syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
+    else
+        syscall(SYS_nanosleep, &ts, NULL);
+    printf("woke up\n");
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     family = argc > 1 ? argv[1] : NULL;
+    if (family && !strcmp(family, "forever")) {
+        sleep_forever(argc > 2 ? argv[2] : "");
+        return 0;
+    }
     /* page | hole | page: the hole is one page, too small for the cases' mappings */
     char *three = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(three + 4096, 4096);
