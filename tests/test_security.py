@@ -88,6 +88,19 @@ def test_privileged_instructions_fault(arch, guest_program, run_linuxuser, run_n
     assert actual.stdout.count(b"killed by Segmentation fault") >= 9, actual.stdout.decode()
 
 
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_system_registers_are_undefined(arch, guest_program, run_linuxuser, run_qemu, tmp_path):
+    """ARM guests run in user mode, AArch64 ones at EL0: reading SCTLR, a cache
+    operation only a kernel may run, masking interrupts are SIGILL, as under
+    qemu-user (which runs them where Linux does)."""
+    prog = guest_program("escape", arch)
+    actual = run_linuxuser([prog, "privileged"], cwd=tmp_path)
+    expected = run_qemu(arch, [prog, "privileged"], cwd=tmp_path)
+    assert (actual.returncode, actual.stdout) == (expected.returncode, expected.stdout), (
+        actual.stdout.decode(), expected.stdout.decode())
+    assert actual.stdout.count(b"killed by Illegal instruction") == 2, actual.stdout.decode()
+
+
 @pytest.mark.parametrize("arch", list(guestbuild.ARCHES))
 def test_proc_self_exe_through_a_symlink(arch, guest_program, run_linuxuser, run_native,
                                          tmp_path):
