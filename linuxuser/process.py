@@ -65,6 +65,10 @@ class GuestProcess:
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
         self.guest_mem_fds: dict[int, int] = {}   # the guest's /proc/self/mem fds -> inode
+        # Other processes running linuxuser that this one knows of (its forked
+        # children, the parent it was forked from): their /proc files that show
+        # memory or addresses would show linuxuser's, not their guest's.
+        self.linuxuser_pids: set[int] = set()
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
         self.argv: list[bytes] = []
         self.auxv = b""               # as placed on the initial stack (/proc/self/auxv)

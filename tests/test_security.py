@@ -24,7 +24,7 @@ from test_static_programs import assert_same
 
 # The native arch whose kernel ABI has the guest's word size.
 NATIVE_TWIN = {"arm": "i386", "aarch64": "x86_64", "i386": "i386", "x86_64": "x86_64"}
-MODES = ["mem", "spellings", "addresses", "exe", "top"]
+MODES = ["mem", "spellings", "addresses", "exe", "top", "child"]
 # linuxuser's (and qemu-user's) line for a child killed by a fault; a native
 # child dies without one.
 CHILD_FAULT_LINE = b"linuxuser: uncaught target signal 11 (Segmentation fault) - core dumped\n"

@@ -110,6 +110,9 @@ _PROCESS_FILES: dict[bytes, Callable] = {
 }
 # Files of the process's /proc directory that would show host addresses or
 # host memory and are not emulated: the guest may not open them.
+# Of another linuxuser process's directory, also these (its host memory, its
+# interpreter): the guest gets EACCES.
+_OTHERS_HIDDEN = {b"mem", b"exe", b"environ"}
 _REFUSED = {b"smaps_rollup", b"numa_maps", b"map_files", b"syscall", b"pagemap", b"stack",
             b"wchan", b"kstack"}
 
@@ -146,7 +149,8 @@ def resolve(t, dirfd: int, path: bytes) -> bytes:
             return path                   # nothing there: the host's answer will do
         try:
             reached = os.readlink(f"/proc/self/fd/{fd}").encode()
-            if own_entry(t, reached) is not None or not stat.S_ISLNK(os.fstat(fd).st_mode):
+            if (own_entry(t, reached) is not None or refused(t, reached)
+                    or not stat.S_ISLNK(os.fstat(fd).st_mode)):
                 return reached
             target = os.readlink(reached)
         except OSError:
@@ -173,9 +177,14 @@ def own_entry(t, path: bytes) -> tuple[bytes, bytes] | None:
 
 
 def refused(t, path: bytes) -> bool:
-    """A file of our /proc directory that would show the host's addresses."""
+    """A file of our /proc directory that would show the host's addresses, or
+    one of another linuxuser process's that shows its memory (not emulated)."""
     entry = own_entry(t, path)
-    return entry is not None and entry[0] in _REFUSED
+    if entry is not None:
+        return entry[0] in _REFUSED
+    m = _SELF.match(path)
+    return m is not None and int(m.group(1)) in t.process.linuxuser_pids and (
+        m.group(3) in _REFUSED or m.group(3) in _PROCESS_FILES or m.group(3) in _OTHERS_HIDDEN)
 
 
 def emulated_content(t, path: bytes) -> bytes | None:
@@ -209,7 +218,7 @@ def open_emulated(t, path: bytes, cloexec: bool) -> int | None:
         return open_guest_mem(t, cloexec)
     if entry == (b"exe", b""):
         return os.open(t.process.exe_path, os.O_RDONLY | (os.O_CLOEXEC if cloexec else 0))
-    if entry is not None and entry[0] in _REFUSED:
+    if refused(t, path):
         raise OSError(errno.EACCES, "host view")
     data = emulated_content(t, path)
     if data is None:

@@ -15,6 +15,8 @@
  *                     straddling the end of the highest mapping
  *   escape fds        descriptors the guest did not open: none usable; every
  *                     number below RLIMIT_NOFILE can be dup2'd onto and closed
+ *   escape child      a forked child's /proc/PID/{maps,smaps,mem,exe}: refused, or
+ *                     the child's guest view (never its emulator's host memory)
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -485,6 +487,44 @@ static void fds(void)
     printf("after close_range(3, ~0U): %d open\n", usable);
 }
 
+/* ---------------------------------------------------------------- child */
+
+static void child(const char *argv0)
+{
+    static char text[1 << 18];
+    int go[2];
+    pipe(go);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char b;
+        read(go[0], &b, 1);
+        _exit(0);
+    }
+    load_maps();                       /* the child's memory is laid out as ours */
+    char path[64];
+    static const char *ranged[] = {"maps", "smaps"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/proc/%d/%s", pid, ranged[i]);
+        const char *t = slurp_at(AT_FDCWD, path, text, sizeof text);
+        printf("child's %s: %s\n", ranged[i],
+               t == NULL || foreign_ranges(t) == 0 ? "ok" : "HOST ADDRESSES");
+    }
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    int fd = open(path, O_RDONLY);
+    char got[16] = {0};
+    ssize_t n = fd < 0 ? -1 : pread(fd, got, sizeof got, (off_t)(uintptr_t)rodata_word);
+    printf("child's mem: %s\n", n < 0 || memcmp(got, rodata_word, sizeof got) == 0
+           ? "ok" : "DIFFERENT");
+    char real[4096], link[4096];
+    snprintf(path, sizeof path, "/proc/%d/exe", pid);
+    ssize_t len = readlink(path, link, sizeof link - 1);
+    link[len > 0 ? len : 0] = 0;
+    printf("child's exe: %s\n", len < 0 || (realpath(argv0, real) && !strcmp(real, link))
+           ? "ok" : "SOMETHING ELSE");
+    write(go[1], "x", 1);
+    waitpid(pid, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -503,8 +543,10 @@ int main(int argc, char **argv)
         top();
     else if (!strcmp(what, "fds"))
         fds();
+    else if (!strcmp(what, "child"))
+        child(argv[0]);
     else {
-        fprintf(stderr, "usage: escape mem|spellings|addresses|exe|privileged|top|fds\n");
+        fprintf(stderr, "usage: escape mem|spellings|addresses|exe|privileged|top|fds|child\n");
         return 2;
     }
     return 0;
