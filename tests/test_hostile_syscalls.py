@@ -16,7 +16,7 @@ import pytest
 
 import guestbuild
 
-FAMILIES = ["fd", "mem", "partial", "process", "time", "path", "net"]
+FAMILIES = ["fd", "mem", "partial", "process", "time", "path", "net", "wait", "misc"]
 NATIVE_TWIN = {"arm": "i386", "aarch64": "x86_64"}
 # (arch, case) -> why linuxuser's answer is not the kernel's (README: "Known differences").
 KNOWN_DIFFERENCES = {

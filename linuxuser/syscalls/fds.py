@@ -189,6 +189,7 @@ def sys_fadvise64(t, fd, a1=0, a2=0, a3=0, a4=0, a5=0):
 
 
 CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
+MFD_NAME_MAX = 249
 
 
 @syscall("close_range")
@@ -210,7 +211,11 @@ def sys_close_range(t, first, last, flags):
 
 @syscall("memfd_create")
 def sys_memfd_create(t, name, flags):
-    return os.memfd_create(t.mem.read_cstring(name, 249), flags & 0xFFFFFFFF)
+    try:
+        text = t.mem.read_cstring(name, MFD_NAME_MAX)
+    except OSError:
+        return -errno.EINVAL                         # a name past 249 bytes
+    return os.memfd_create(text, flags & 0xFFFFFFFF)
 
 
 @syscall("syncfs")

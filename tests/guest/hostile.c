@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -272,6 +273,67 @@ static void net_family(void)
     CASE("net", "bind negative length", syscall(SYS_bind, sv[0], &data, -1));
 }
 
+static void wait_family(void)
+{
+    struct pollfd pfd = {0, POLLIN, 0};
+    CASE("wait", "poll nfds huge", syscall(SYS_ppoll, &pfd, 1 << 30, &(struct timespec){0, 0}, NULL, 8));
+    CASE("wait", "poll wild fds", syscall(SYS_ppoll, WILD, 1, &(struct timespec){0, 0}, NULL, 8));
+    CASE("wait", "ppoll negative timeout", syscall(SYS_ppoll, &pfd, 1, &(struct timespec){-1, 0}, NULL, 8));
+    CASE("wait", "ppoll bad sigsetsize", syscall(SYS_ppoll, &pfd, 1, &(struct timespec){0, 0}, &(long[2]){0}, 3));
+    CASE("wait", "pselect6 negative nfds", syscall(SYS_pselect6, -1, NULL, NULL, NULL, &(struct timespec){0, 0}, NULL));
+    CASE("wait", "pselect6 wild set", syscall(SYS_pselect6, 1, WILD, NULL, NULL, &(struct timespec){0, 0}, NULL));
+    int ep = syscall(SYS_epoll_create1, 0);
+    CASE("wait", "epoll_create1 bad flags", syscall(SYS_epoll_create1, 0x1234));
+    CASE("wait", "epoll_ctl bad op", syscall(SYS_epoll_ctl, ep, 99, 0, &(char[16]){0}));
+    CASE("wait", "epoll_ctl on itself", syscall(SYS_epoll_ctl, ep, 1, ep, &(char[16]){0}));
+    CASE("wait", "epoll_ctl wild event", syscall(SYS_epoll_ctl, ep, 1, 0, WILD));
+    CASE("wait", "epoll_pwait maxevents 0", syscall(SYS_epoll_pwait, ep, &(char[16]){0}, 0, 0, NULL, 8));
+    CASE("wait", "epoll_pwait maxevents -1", syscall(SYS_epoll_pwait, ep, &(char[16]){0}, -1, 0, NULL, 8));
+    CASE("wait", "epoll_pwait not epoll", syscall(SYS_epoll_pwait, 0, &(char[16]){0}, 1, 0, NULL, 8));
+    CASE("wait", "eventfd2 bad flags", syscall(SYS_eventfd2, 0, 0x1234));
+    CASE("wait", "timerfd_create bad clock", syscall(SYS_timerfd_create, 99, 0));
+    CASE("wait", "timerfd_create bad flags", syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0x1234));
+    CASE("wait", "futex bad op", syscall(SYS_futex, &pfd.fd, 99, 0, NULL, NULL, 0));
+    CASE("wait", "futex wild word", syscall(SYS_futex, WILD, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0));
+    CASE("wait", "futex unaligned word", syscall(SYS_futex, (char *)&pfd.fd + 1, 1, 1, NULL, NULL, 0));
+    CASE("wait", "futex wait value differs", syscall(SYS_futex, &pfd.fd, 0, 5, NULL, NULL, 0));
+}
+
+static void misc_family(void)
+{
+    char buf[64];
+    CASE("misc", "memfd_create bad flags", syscall(SYS_memfd_create, "x", 0x1234));
+    char longname[300];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    CASE("misc", "memfd_create long name", syscall(SYS_memfd_create, longname, 0));
+    CASE("misc", "memfd_create wild name", syscall(SYS_memfd_create, WILD, 0));
+    int f = syscall(SYS_memfd_create, "hostile", 0);
+    CASE("misc", "ftruncate negative", syscall(SYS_ftruncate, f, -1L));
+    CASE("misc", "lseek negative result", syscall(SYS_lseek, f, -10, SEEK_SET));
+    CASE("misc", "fallocate bad mode", syscall(SYS_fallocate, f, 0x1234, 0, 4096));
+    CASE("misc", "getrandom bad flags", syscall(SYS_getrandom, buf, 8, 0x1234));
+    CASE("misc", "getrusage bad who", syscall(SYS_getrusage, 99, buf));
+    CASE("misc", "getitimer bad which", syscall(SYS_getitimer, 99, buf));
+    CASE("misc", "getgroups negative size", syscall(SYS_getgroups, -1, buf));
+    CASE("misc", "getgroups wild", syscall(SYS_getgroups, 16, WILD));
+    CASE("misc", "sysinfo wild", syscall(SYS_sysinfo, WILD));
+    CASE("misc", "times wild", syscall(SYS_times, WILD) == -1 ? -1 : 0);
+    CASE("misc", "prctl PR_SET_NAME wild", syscall(SYS_prctl, 15, WILD, 0, 0, 0));
+    CASE("misc", "utimensat bad nsec", syscall(SYS_utimensat, f, NULL,
+                                               (struct timespec[2]){{0, 2000000000L}, {0, 0}}, 0));
+    CASE("misc", "statx bad flags", syscall(SYS_statx, AT_FDCWD, "/", 0x12345678, 0, buf));
+    CASE("misc", "statx reserved mask", syscall(SYS_statx, AT_FDCWD, "/", 0, 0x80000000U, buf));
+    CASE("misc", "copy_file_range bad flags", syscall(SYS_copy_file_range, f, NULL, f, NULL, 1, 1));
+    CASE("misc", "sendfile wild offset", syscall(SYS_sendfile, f, f, WILD, 1));
+    CASE("misc", "getsockopt wild optlen", syscall(SYS_getsockopt, 0, SOL_SOCKET, SO_TYPE, buf, WILD));
+    CASE("misc", "getsockopt not a socket", syscall(SYS_getsockopt, f, SOL_SOCKET, SO_TYPE, buf, &(int){4}));
+    CASE("misc", "socketpair wild", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, WILD));
+    CASE("misc", "set_robust_list bad size", syscall(SYS_set_robust_list, buf, 1));
+    CASE("misc", "sched_getaffinity wild", syscall(SYS_sched_getaffinity, 0, 128, WILD));
+    CASE("misc", "getcpu wild", syscall(SYS_getcpu, WILD, NULL, NULL));
+}
+
 static void sleep_forever(const char *how)
 {
     struct timespec ts = {(time_t)((1ULL << (8 * sizeof(time_t) - 1)) - 1), 999999999};
@@ -304,5 +366,7 @@ int main(int argc, char **argv)
     time_family();
     path_family();
     net_family();
+    wait_family();
+    misc_family();
     return 0;
 }
