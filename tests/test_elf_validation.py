@@ -89,6 +89,7 @@ CASES = [
     ("phoff huge", "hello", lambda e: e.set("e_phoff", e.word_max - 8)),
     ("entry 0", "hello", lambda e: e.set("e_entry", 0)),
     ("entry unmapped", "hello", lambda e: e.set("e_entry", 0x12345678)),
+    ("entry at the word's last byte", "hello", lambda e: e.set("e_entry", e.word_max)),
     ("type ET_REL", "hello", lambda e: e.set("e_type", 1)),
     ("type ET_CORE", "hello", lambda e: e.set("e_type", 4)),
     ("version 0", "hello", lambda e: e.set("e_version", 0)),

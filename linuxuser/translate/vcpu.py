@@ -230,8 +230,12 @@ class Vcpu:
         until = arch.word_mask
         while not self.exited:
             self.resume_guest()
+            pc = arch.get_pc(uc)
             try:
-                uc.emu_start(arch.get_pc(uc), until)
+                if pc == until:     # emu_start would return at once; nothing is mapped there
+                    self.pending_signal = (signal.SIGSEGV, pc)
+                else:
+                    uc.emu_start(pc, until)
             except UcError as err:
                 if self.pending_signal is None:
                     self.pending_signal = self._signal_for(err.errno)
