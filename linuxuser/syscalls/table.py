@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from linuxuser.errors import GuestFault
+from linuxuser.signals import delivery
+from linuxuser.signals.hostside import ERESTARTSYS
 from linuxuser.syscalls.numbers import syscall_names
 
 if TYPE_CHECKING:
@@ -78,7 +80,7 @@ class SyscallTable:
     def dispatch(self, vcpu: Vcpu) -> None:
         """Handle the syscall the vCPU is stopped at; write its result back."""
         regs = vcpu.regs
-        nr = regs.read(self.abi.number)
+        nr = vcpu.syscall_nr = regs.read(self.abi.number)
         entry = self.entries.get(nr)
         if entry is None or entry.handler is None:
             result = self._unsupported(nr, entry)
@@ -88,20 +90,33 @@ class SyscallTable:
             regs.write(self.abi.result, result)
 
     def _run(self, entry: Entry, vcpu: Vcpu):
-        """Call the handler with its argument registers; errors become -errno."""
+        """Call the handler with its argument registers; errors become -errno.
+
+        A call a signal interrupted (-ERESTARTSYS) runs again at once if that
+        signal needs nothing from the thread (it was ignored); otherwise the
+        vCPU delivers it and decides, as the kernel does, between EINTR and
+        running the call again after the handler (linuxuser.signals.delivery).
+        """
         regs = vcpu.regs
-        try:
-            return entry.handler(vcpu, *[regs.read(r) for r in self.abi.args[:entry.nargs]])
-        except GuestFault:
-            return -errno.EFAULT
-        except OSError as err:
-            return -(err.errno or errno.EIO)
+        args = [regs.read(r) for r in self.abi.args[:entry.nargs]]
+        while True:
+            try:
+                result = entry.handler(vcpu, *args)
+            except GuestFault:
+                return -errno.EFAULT
+            except OSError as err:
+                result = -(err.errno or errno.EIO)
+            if result != -ERESTARTSYS:
+                return result
+            if delivery.handler_due(vcpu):
+                vcpu.interrupted = (entry.name, vcpu.syscall_nr, args[0] if args else 0)
+                return result
 
     def _dispatch_traced(self, vcpu: Vcpu) -> None:
         """dispatch, with a strace line: the call is shown before its handler runs
         (input arguments) and finished after (output arguments, result)."""
         regs = vcpu.regs
-        nr = regs.read(self.abi.number)
+        nr = vcpu.syscall_nr = regs.read(self.abi.number)
         entry = self.entries.get(nr)
         name = entry.name if entry else f"syscall_{nr:#x}"
         if entry is None or entry.handler is None:

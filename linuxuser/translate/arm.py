@@ -77,6 +77,7 @@ class ArmArch(Arch):
         ("SP", A.UC_ARM_REG_SP), ("LR", A.UC_ARM_REG_LR), ("PC", A.UC_ARM_REG_PC),
         ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
+    signal_frames_module = "arm"
     direct_addressing = True
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
@@ -111,6 +112,9 @@ class ArmArch(Arch):
     def get_pc(self, uc: Uc) -> int:
         thumb = 1 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 0
         return uc.reg_read(A.UC_ARM_REG_PC) | thumb
+
+    def syscall_insn_size(self, uc: Uc) -> int:
+        return 2 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 4
 
     def capstone_mode(self, uc: Uc) -> str:
         thumb = uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T

@@ -65,8 +65,8 @@ def sigaction_text(call: Call, data: bytes) -> str:
 
 @kind("sigaction")
 def _sigaction(call, v, p):
-    from linuxuser.syscalls.signal import sigaction_size     # (it imports the process module)
-    return struct_or_addr(call, v, sigaction_size(call), lambda d: sigaction_text(call, d))
+    from linuxuser.signals import SigAction
+    return struct_or_addr(call, v, SigAction.size(call.arch), lambda d: sigaction_text(call, d))
 
 
 def _sigset_at(call: Call, addr: int, size: int) -> str:
