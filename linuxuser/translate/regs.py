@@ -34,3 +34,16 @@ class FastRegisters:
     def write(self, reg: int, value: int) -> None:
         self._buf.value = value & self._mask
         _uc_reg_write(self._handle, reg, self._ref)
+
+
+def read_raw(uc: Uc, reg: int, size: int) -> bytes:
+    """A register's bytes as the engine holds them (x87's 10-byte values, vector
+    registers), without the binding's conversions."""
+    buf = ctypes.create_string_buffer(max(size, 8))
+    _uc_reg_read(uc._uch, reg, buf)
+    return buf.raw[:size]
+
+
+def write_raw(uc: Uc, reg: int, data: bytes) -> None:
+    buf = ctypes.create_string_buffer(bytes(data).ljust(8, b"\0"))
+    _uc_reg_write(uc._uch, reg, buf)
