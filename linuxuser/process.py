@@ -152,7 +152,7 @@ class GuestProcess:
     def wait_for_end(self) -> NoReturn:
         """The main host thread after the main guest thread exited alone: it
         takes no signal (the kernel must pick a guest thread for them)."""
-        signal.pthread_sigmask(signal.SIG_BLOCK, range(1, signal.NSIG))
+        hostside.set_thread_mask(~0)
         while True:
             threading.Event().wait()
 

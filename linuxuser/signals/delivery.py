@@ -78,8 +78,7 @@ def set_mask(vcpu, mask: int) -> None:
     Faults stay unblocked on the host: linuxuser needs them."""
     mask &= ~UNBLOCKABLE
     vcpu.sigmask = mask
-    host = {sig for sig in range(1, signal.NSIG) if mask & bit(sig)} - hostside.FAULT_SIGNALS
-    signal.pthread_sigmask(signal.SIG_SETMASK, host)
+    hostside.set_thread_mask(mask)
     update_ready(vcpu)
 
 

@@ -53,6 +53,20 @@ def catch_all(ignored: set[int]) -> None:
                             else HANDLER)
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_SYS_RT_SIGPROCMASK, _SIG_SETMASK = 14, 2
+
+
+def set_thread_mask(mask: int) -> None:
+    """The calling host thread's signal mask, bit sig-1 for each signal (the
+    raw syscall: glibc's pthread_sigmask leaves out its own signals 32 and 33,
+    which a guest's glibc uses for thread cancellation and setxid)."""
+    new = ctypes.c_uint64(mask & ~sum(1 << (s - 1) for s in FAULT_SIGNALS | NOT_CATCHABLE))
+    _libc.syscall(ctypes.c_long(_SYS_RT_SIGPROCMASK), ctypes.c_long(_SIG_SETMASK),
+                  ctypes.byref(new), None, ctypes.c_long(8))
+
+
 def bind_thread(uc) -> ctypes.c_int | None:
     """This host thread runs `uc`; returns the thread's count of queued
     signals (read it to know whether any arrived: no call needed)."""

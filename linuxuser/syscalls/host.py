@@ -80,7 +80,13 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 
 # Host (x86-64) syscall numbers for calls whose libc wrapper differs from the syscall.
-HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252}
+# The set*id calls are per thread in the kernel: glibc's wrappers make every
+# host thread follow by signalling them (SIGSETXID, 33), a signal linuxuser's
+# handler takes for the guest; the guest's own glibc does that broadcast
+# between guest threads, each of which makes its raw call here.
+HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252,
+                 "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
+                 "setgroups": 116, "setresuid": 117, "setresgid": 119}
 libc.syscall.restype = ctypes.c_long
 
 
