@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
 
 from linuxuser.errors import GuestFault
 from linuxuser.memory import PAGE_SIZE
@@ -23,8 +24,7 @@ from linuxuser.signals import (DEFAULT_ACTION, DEFAULT_IGNORE, DEFAULT_STOP, SA_
                                bit, hostside, siginfo)
 
 ERESTARTSYS = hostside.ERESTARTSYS
-FAULT_CODES = {signal.SIGBUS: siginfo.BUS_ADRERR, signal.SIGILL: siginfo.ILL_ILLOPC,
-               signal.SIGFPE: siginfo.FPE_INTDIV}
+FAULT_CODES = {signal.SIGBUS: siginfo.BUS_ADRERR, signal.SIGFPE: siginfo.FPE_INTDIV}
 # Calls the kernel restarts after a handler installed with SA_RESTART (it ends
 # them with -ERESTARTSYS); every other interrupted call gives the handler's
 # thread EINTR (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK, or plain EINTR).
@@ -36,7 +36,14 @@ RESTARTED_WITH_SA_RESTART = frozenset({
 
 
 def install(process) -> None:
-    """Every host signal to linuxuser's handler, except those the guest ignores."""
+    """Every host signal to linuxuser's handler, except those the guest ignores.
+
+    The host's glibc installs its own handlers for its signals 32 and 33 when
+    the process creates its first thread: a thread started and joined here
+    first makes that happen before, not after, linuxuser's."""
+    first = threading.Thread(target=lambda: None, name="linuxuser-glibc-late-init")
+    first.start()
+    first.join()
     hostside.catch_all({sig for sig in range(1, signal.NSIG)
                         if process.action(sig).handler == SIG_IGN})
 
@@ -155,6 +162,8 @@ def fault_code(vcpu, sig: int, address: int | None) -> int:
         return siginfo.SEGV_ACCERR if mapped else siginfo.SEGV_MAPERR
     if sig == signal.SIGTRAP:
         return vcpu.arch.breakpoint_si_code
+    if sig == signal.SIGILL:
+        return vcpu.arch.undefined_si_code
     return FAULT_CODES.get(sig, siginfo.SI_KERNEL)
 
 

@@ -200,8 +200,15 @@ class Arch:
         """The faulting instruction's address (no Thumb bit)."""
         return uc.reg_read(self.pc_reg)
 
-    def fault_signal(self, intno: int) -> int:
+    # si_code of SIGILL for an undefined instruction (x86: ILL_ILLOPN, ARM: ILL_ILLOPC).
+    undefined_si_code: int = 1
+
+    def fault_signal(self, uc: Uc, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)
+
+    def undefined_instruction_signal(self, uc: Uc) -> int:
+        """The signal of an instruction the engine cannot execute."""
+        return signal.SIGILL
 
     def copy_engine_state(self, src: Uc, dst: Uc) -> None:
         """Copy the CPU state of one engine into another (for new threads)."""

@@ -21,7 +21,7 @@ from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVAL
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
-from linuxuser.atomics import address_directly, direct_fault, serve_tlb_fills
+from linuxuser.atomics import address_directly, direct_fault, parallel_atomics, serve_tlb_fills
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
 from linuxuser.signals import PendingSignal, delivery
 from linuxuser.signals import hostside as signals_hostside
@@ -107,7 +107,7 @@ class Vcpu:
         if intno == self.arch.syscall_intno:
             self._on_syscall()
         else:
-            self.raise_signal(self.arch.fault_signal(intno), None)
+            self.raise_signal(self.arch.fault_signal(uc, intno), None)
 
     def _hook_memory_access(self) -> None:
         """Page permissions come from the region list, once per page (see _on_tlb_fill).
@@ -185,7 +185,17 @@ class Vcpu:
             if region is not None and region.beyond_eof:
                 sig = signal.SIGBUS
             return sig, addr
+        if error in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
+            return self.arch.undefined_instruction_signal(self.uc), None
         return _UC_ERROR_SIGNALS.get(error, signal.SIGSEGV), None
+
+    def _exact_fault_address(self) -> None:
+        """A refused TLB fill noted the page; the engine knows the address."""
+        sig, page = self.pending_signal
+        if page is not None and parallel_atomics():
+            _sig, address = direct_fault(self.uc)
+            if address & ~0xFFF == page:
+                self.pending_signal = (sig, address)
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
@@ -252,6 +262,8 @@ class Vcpu:
             except UcError as err:
                 if self.pending_signal is None:
                     self.pending_signal = self._signal_for(err.errno)
+                else:
+                    self._exact_fault_address()
             self.leave_guest()
             if self.pending_signal is not None:
                 sig, addr = self.pending_signal

@@ -24,6 +24,7 @@ class _X86Arch(Arch):
     fault_signals = X86_FAULTS
     syscall_insn_length = 2                 # syscall (0f 05), int 0x80 (cd 80)
     breakpoint_si_code = 0x80               # int3: SI_KERNEL
+    undefined_si_code = 2                   # #UD: ILL_ILLOPN
     # CPUID.1:EDX bits, as the kernel's x86_cap_flags name them.
     hwcap_names = ("fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "",
                    "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", "",
