@@ -217,8 +217,37 @@ static void scenario_skip(void)
 static volatile double handler_sum;
 static volatile int ticks;
 
+#define R4(m, a, b, c, d) m(a) m(b) m(c) m(d)
+/* Every FP/SIMD register zeroed and the rounding mode set toward zero: what
+   the interrupted code had there must come back from the signal frame. */
+static void clobber_fp(void)
+{
+#if defined(__aarch64__)
+#define Z(n) "movi v" #n ".16b, #0\n"
+    __asm__ volatile(R4(Z, 0, 1, 2, 3) R4(Z, 4, 5, 6, 7) R4(Z, 8, 9, 10, 11) R4(Z, 12, 13, 14, 15)
+                     R4(Z, 16, 17, 18, 19) R4(Z, 20, 21, 22, 23) R4(Z, 24, 25, 26, 27)
+                     R4(Z, 28, 29, 30, 31) "mov x9, #(3 << 22)\n msr fpcr, x9"
+                     ::: "x9", "memory");
+#elif defined(__arm__)
+#define Z(n) "vmov.i64 q" #n ", #0\n"
+    __asm__ volatile(R4(Z, 0, 1, 2, 3) R4(Z, 4, 5, 6, 7) R4(Z, 8, 9, 10, 11) R4(Z, 12, 13, 14, 15)
+                     "mov r3, #(3 << 22)\n vmsr fpscr, r3" ::: "r3", "memory");
+#elif defined(__x86_64__)
+#define Z(n) "pxor %%xmm" #n ", %%xmm" #n "\n"
+    unsigned mxcsr = 0x7f80;                          /* round toward zero */
+    __asm__ volatile(R4(Z, 0, 1, 2, 3) R4(Z, 4, 5, 6, 7) R4(Z, 8, 9, 10, 11) R4(Z, 12, 13, 14, 15)
+                     "fninit\n ldmxcsr %0" :: "m"(mxcsr) : "memory");
+#else
+#define Z(n) "pxor %%xmm" #n ", %%xmm" #n "\n"
+    unsigned short cw = 0x0f7f;                       /* x87 round toward zero */
+    __asm__ volatile(R4(Z, 0, 1, 2, 3) R4(Z, 4, 5, 6, 7) "fldz\n fldz\n fldz\n fldcw %0"
+                     :: "m"(cw) : "memory");
+#endif
+}
+
 static void fp_handler(int sig, siginfo_t *si, void *uc)
 {
+    clobber_fp();
     double x = 0.1 * sig;
     for (int i = 0; i < 50; i++)
         x = x * 1.5 + 0.25 / (i + 1);

@@ -1,0 +1,71 @@
+"""Guest signals (tests/guest/signals.c): handlers, frames, sigreturn, faults,
+asynchronous delivery, masks, waiting, default actions; compared with
+qemu-user on the four arches and with native runs on x86-64 and i386."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import guestbuild
+from test_static_programs import assert_same
+
+ARCHES = list(guestbuild.ARCHES)
+NATIVE_ARCHES = [a for a, spec in guestbuild.ARCHES.items() if spec.native]
+SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "wait", "child"]
+FATAL = ["blocked", "recursive"]
+# Where qemu-user itself is not what the kernel does, qemu's line is replaced
+# by the kernel's before comparing.  ARM and AArch64 Linux report an
+# undefined instruction as ILL_ILLOPC (arch/arm/kernel/traps.c and
+# arch/arm64/kernel/traps.c, do_undefinstr; qemu says ILL_ILLOPN), and
+# qemu-arm 7.2 reports a SIGBUS past the end of a file one page too far.
+QEMU_WRONG = {
+    ("arm", "faults"): [(rb"sigill(-again)?: sig 4 code 2", rb"sigill\1: sig 4 code 1"),
+                        (rb"sigbus-past-eof: sig 7 code 2 addr base\+8196",
+                         b"sigbus-past-eof: sig 7 code 2 addr base+4100")],
+    ("aarch64", "faults"): [(rb"sigill(-again)?: sig 4 code 2", rb"sigill\1: sig 4 code 1")],
+    ("i386", "faults"): [(rb"sigbus-past-eof: sig 7 code 2 addr base\+8196",
+                          b"sigbus-past-eof: sig 7 code 2 addr base+4100")],
+}
+# qemu-x86_64 7.2 itself dies of SIGSEGV in these (the native run, which
+# linuxuser matches, is the reference there).
+QEMU_CRASHES = {("x86_64", "skip"), ("x86_64", "flags"), ("x86_64", "threads")}
+QEMU_CASES = [(arch, scenario) for arch in ARCHES for scenario in SCENARIOS + FATAL
+              if (arch, scenario) not in QEMU_CRASHES]
+
+
+def _kernel_facts(arch: str, scenario: str, out: bytes) -> bytes:
+    for pattern, kernel in QEMU_WRONG.get((arch, scenario), []):
+        out = re.sub(pattern, kernel, out)
+    return out
+
+
+@pytest.mark.parametrize("arch,scenario", QEMU_CASES)
+def test_signals_match_qemu(arch, scenario, guest_program, run_linuxuser, run_qemu):
+    prog = guest_program("signals", arch)
+    expected = run_qemu(arch, [prog, scenario])
+    expected = expected._replace(stdout=_kernel_facts(arch, scenario, expected.stdout))
+    actual = run_linuxuser([prog, scenario])
+    assert_same(actual, expected, fault=scenario in FATAL)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS + FATAL)
+@pytest.mark.parametrize("arch", NATIVE_ARCHES)
+def test_signals_match_native(arch, scenario, guest_program, run_linuxuser, run_native):
+    prog = guest_program("signals", arch)
+    expected = run_native([prog, scenario], arch=arch)
+    actual = run_linuxuser([prog, scenario])
+    assert_same(actual, expected, labels=("linuxuser", "native"),
+                compare_stderr=scenario not in FATAL)
+    if scenario in FATAL:
+        assert actual.stderr == b"linuxuser: uncaught target signal 11 (Segmentation fault)" \
+            b" - core dumped\n"
+
+
+def test_fatal_scenarios_really_die(guest_program, run_qemu):
+    """The fatal scenarios die by SIGSEGV under qemu (the comparisons above
+    are not between two survivals)."""
+    for arch in ARCHES:
+        for scenario in FATAL:
+            r = run_qemu(arch, [guest_program("signals", arch), scenario])
+            assert r.returncode == -11, (arch, scenario, r)
