@@ -116,6 +116,9 @@ class GuestProcess:
         """
         self.pid = os.getpid()
         vcpu.tid = self.pid
+        vcpu.pending = []                 # a child starts with nothing pending
+        if hostside.available():
+            hostside.take_queued()
         self.threads.after_fork_child(vcpu)
         self._ending = threading.Lock()
         self.memory.after_fork_child(vcpu.uc)

@@ -12,7 +12,8 @@ from test_static_programs import assert_same
 
 ARCHES = list(guestbuild.ARCHES)
 NATIVE_ARCHES = [a for a, spec in guestbuild.ARCHES.items() if spec.native]
-SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "wait", "child"]
+SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "wait", "child",
+             "inherit"]
 FATAL = ["blocked", "recursive"]
 # Where qemu-user itself is not what the kernel does, qemu's line is replaced
 # by the kernel's before comparing.  ARM and AArch64 Linux report an
@@ -30,8 +31,12 @@ QEMU_WRONG = {
 # qemu-x86_64 7.2 itself dies of SIGSEGV in these (the native run, which
 # linuxuser matches, is the reference there).
 QEMU_CRASHES = {("x86_64", "skip"), ("x86_64", "flags"), ("x86_64", "threads")}
+# qemu-user cannot execve an ARM program here (no binfmt_misc): "inherit"
+# execs itself, so ARM and AArch64 are compared with the native x86-64 run
+# (the output is the same on every arch) in test_inherit_matches_native.
+QEMU_CANNOT = {("arm", "inherit"), ("aarch64", "inherit")}
 QEMU_CASES = [(arch, scenario) for arch in ARCHES for scenario in SCENARIOS + FATAL
-              if (arch, scenario) not in QEMU_CRASHES]
+              if (arch, scenario) not in QEMU_CRASHES | QEMU_CANNOT]
 
 
 def _kernel_facts(arch: str, scenario: str, out: bytes) -> bytes:
@@ -69,3 +74,10 @@ def test_fatal_scenarios_really_die(guest_program, run_qemu):
         for scenario in FATAL:
             r = run_qemu(arch, [guest_program("signals", arch), scenario])
             assert r.returncode == -11, (arch, scenario, r)
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_inherit_matches_native(arch, guest_program, run_linuxuser, run_native):
+    expected = run_native([guest_program("signals", "x86_64"), "inherit"], arch="x86_64")
+    actual = run_linuxuser([guest_program("signals", arch), "inherit"])
+    assert_same(actual, expected, labels=("linuxuser", "native x86_64"))

@@ -172,21 +172,14 @@ def _exec_host(t, path, argv: list[bytes], envp: list[bytes]) -> int:
     if not argv:
         argv = [b""]              # os.execve insists on one argument, as Linux >= 5.18
     env = dict(e.split(b"=", 1) for e in envp if b"=" in e)
-    old_mask = signal.pthread_sigmask(signal.SIG_SETMASK, _host_sigset(t.sigmask))
+    # The mask crosses execve: the host thread's already mirrors the guest's.
     try:
         os.execve(path, argv, env)
     except OSError as err:
         return -(err.errno or errno.ENOEXEC)
     except ValueError:            # an embedded NUL cannot happen; a bad env entry can
         return -errno.EINVAL
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     return -errno.ENOEXEC          # not reached
-
-
-def _host_sigset(mask: int) -> set[int]:
-    return {sig for sig in range(1, 65) if mask >> (sig - 1) & 1
-            and sig not in (signal.SIGKILL, signal.SIGSTOP) and sig < signal.NSIG}
 
 
 @syscall("execve")

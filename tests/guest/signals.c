@@ -16,6 +16,8 @@
  *   wait      EINTR without SA_RESTART, a restarted read with it,
  *             sigwaitinfo, signalfd, sigsuspend, sigpending
  *   child     SIGCHLD from a child's exit, with its siginfo
+ *   inherit   fork keeps handlers and the mask; execve keeps ignored signals
+ *             and the mask, and resets handlers
  *   blocked   a SIGSEGV while SIGSEGV is blocked kills the process
  *   recursive a SIGSEGV inside the SIGSEGV handler (no SA_NODEFER) kills it
  */
@@ -532,6 +534,43 @@ static void scenario_child(void)
            got_code, got_code == CLD_EXITED, got_pid == child, WEXITSTATUS(status));
 }
 
+/* -- fork and execve ---------------------------------------------------------------------- */
+
+static void report_inherited(const char *who)
+{
+    struct sigaction usr1, usr2;
+    sigset_t mask;
+    sigaction(SIGUSR1, NULL, &usr1);
+    sigaction(SIGUSR2, NULL, &usr2);
+    sigprocmask(SIG_BLOCK, NULL, &mask);
+    printf("%s: SIGUSR1 ignored %d, SIGUSR2 %s, SIGHUP blocked %d\n", who,
+           usr1.sa_handler == SIG_IGN, usr2.sa_handler == SIG_DFL ? "default" : "handled",
+           sigismember(&mask, SIGHUP));
+}
+
+static void scenario_inherit(const char *self)
+{
+    signal(SIGUSR1, SIG_IGN);
+    set_action(SIGUSR2, record, 0);
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup, NULL);
+    report_inherited("parent");
+    pid_t child = fork();
+    if (child == 0) {
+        report_inherited("fork child");
+        got = 0;
+        raise(SIGUSR2);
+        printf("fork child: handler ran %d\n", got == SIGUSR2);
+        execl(self, self, "exec-child", (char *)NULL);
+        _exit(99);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    printf("inherit: child exit %d\n", WEXITSTATUS(status));
+}
+
 /* -- fatal ------------------------------------------------------------------------------- */
 
 static void fault_again(int sig, siginfo_t *si, void *uc)
@@ -554,6 +593,10 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
         if (all || strcmp(what, scenarios[i].name) == 0)
             scenarios[i].fn();
+    if (strcmp(what, "inherit") == 0)
+        scenario_inherit(argv[0]);
+    if (strcmp(what, "exec-child") == 0)
+        report_inherited("exec child");
     if (strcmp(what, "blocked") == 0) {
         sigset_t set;
         sigemptyset(&set);
