@@ -81,3 +81,33 @@ def test_inherit_matches_native(arch, guest_program, run_linuxuser, run_native):
     expected = run_native([guest_program("signals", "x86_64"), "inherit"], arch="x86_64")
     actual = run_linuxuser([guest_program("signals", arch), "inherit"])
     assert_same(actual, expected, labels=("linuxuser", "native x86_64"))
+
+
+SIGNAL_LINE = re.compile(rb"^(--- .*---|(rt_)?sigreturn\(.*|.*= \? ERESTART.*)$", re.M)
+
+
+def _signal_lines(log: bytes, pid: int) -> list[bytes]:
+    """The lines strace writes about signals, with this process's pid as PID
+    (the pid of the run; every other value must be equal)."""
+    lines = [re.sub(rb"\s+=", b" =", m.group(0)) for m in SIGNAL_LINE.finditer(log)]
+    # An interrupted call's arguments hold stack addresses: its name and result count.
+    lines = [re.sub(rb"^(\w+)\(.*\) = \?", rb"\1(...) = ?", line) for line in lines]
+    return [re.sub(rb"\b%d\b" % pid, b"PID", line) for line in lines]
+
+
+@pytest.mark.parametrize("arch", NATIVE_ARCHES)
+def test_strace_signal_lines_match_strace(arch, guest_program, run_linuxuser, run_native,
+                                          tmp_path):
+    """-strace shows deliveries, sigreturns and interrupted calls as strace does."""
+    prog = guest_program("signals", arch)
+    native_log = tmp_path / "native.strace"
+    native = run_native(["strace", "-o", native_log, prog, "strace"], arch=arch)
+    lu_log = tmp_path / "lu.strace"
+    actual = run_linuxuser(["-strace", "-D", lu_log, prog, "strace"])
+    assert actual.stdout == native.stdout == b"strace: read -1 then 1 'z'\n"
+    native_text, lu_text = native_log.read_bytes(), lu_log.read_bytes()
+    native_pid = int(re.search(rb"si_pid=(\d+)", native_text).group(1))
+    lu_pid = int(re.search(rb"si_pid=(\d+)", lu_text).group(1))
+    expected = _signal_lines(native_text, native_pid)
+    assert len(expected) == 12, native_text.decode()
+    assert _signal_lines(lu_text, lu_pid) == expected, lu_text.decode()

@@ -35,6 +35,27 @@ RESTARTED_WITH_SA_RESTART = frozenset({
     "fcntl", "fcntl64", "open", "openat", "splice", "tee", "sendfile", "sendfile64"})
 
 
+# What an interrupted call returns, by the kernel's rules (strace shows it):
+# ERESTARTSYS for the calls above, ERESTARTNOHAND (restarted only if no handler
+# runs), ERESTART_RESTARTBLOCK (sleeps: restarted for the time left), or EINTR
+# at once (calls the kernel never restarts).
+ERESTARTNOHAND, ERESTART_RESTARTBLOCK = 514, 516
+INTERRUPTED_RESULT = {
+    **dict.fromkeys(("pause", "rt_sigsuspend", "sigsuspend", "select", "_newselect",
+                     "pselect6", "pselect6_time64", "poll", "ppoll", "ppoll_time64"),
+                    ERESTARTNOHAND),
+    **dict.fromkeys(("nanosleep", "clock_nanosleep", "clock_nanosleep_time64"),
+                    ERESTART_RESTARTBLOCK),
+    **dict.fromkeys(("rt_sigtimedwait", "rt_sigtimedwait_time64", "epoll_wait",
+                     "epoll_pwait", "epoll_pwait2"), errno.EINTR),
+}
+
+
+def interrupted_result(name: str) -> int:
+    """The negative value the interrupted call `name` leaves in the result register."""
+    return -INTERRUPTED_RESULT.get(name, ERESTARTSYS)
+
+
 def install(process) -> None:
     """Every host signal to linuxuser's handler, except those the guest ignores.
 

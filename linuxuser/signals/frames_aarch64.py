@@ -53,6 +53,13 @@ class Aarch64Frames:
         uc.reg_write(A.UC_ARM64_REG_SP, frame)
         uc.reg_write(A.UC_ARM64_REG_PC, act.handler)
 
+    def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
+        """The mask and x0 that rt_sigreturn will restore (for strace)."""
+        ucaddr = vcpu.uc.reg_read(A.UC_ARM64_REG_SP) + INFO_SIZE
+        data = vcpu.mem.read(ucaddr, MCONTEXT + 16)
+        return (struct.unpack_from("<Q", data, SIGMASK)[0],
+                struct.unpack_from("<Q", data, MCONTEXT + 8)[0])
+
     def restore(self, vcpu, rt: bool) -> int:
         uc, mem = vcpu.uc, vcpu.mem
         ucaddr = uc.reg_read(A.UC_ARM64_REG_SP) + INFO_SIZE

@@ -70,6 +70,13 @@ class ArmFrames:
         regspace = (vfp + bytes(8)).ljust(UC_SIZE - REGSPACE, b"\0")   # then the end marker
         return head + sigcontext + sigmask + regspace
 
+    def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
+        """The mask and r0 that (rt_)sigreturn will restore (for strace)."""
+        sp = vcpu.uc.reg_read(A.UC_ARM_REG_SP)
+        data = vcpu.mem.read(sp + INFO_SIZE if rt else sp, REGSPACE)
+        return (struct.unpack_from("<Q", data, SIGMASK)[0],
+                struct.unpack_from("<I", data, MCONTEXT + 12)[0])
+
     def restore(self, vcpu, rt: bool) -> int:
         """(rt_)sigreturn: the registers and mask from the frame at sp; returns the mask."""
         uc, mem = vcpu.uc, vcpu.mem

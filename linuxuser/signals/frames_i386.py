@@ -83,21 +83,30 @@ class I386Frames:
                            uc.reg_read(X.UC_X86_REG_CS), uc.reg_read(X.UC_X86_REG_EFLAGS),
                            regs[3], USER_DS, fpstate, oldmask & 0xFFFFFFFF, fault_address)
 
-    def restore(self, vcpu, rt: bool) -> int:
+    def _read(self, vcpu, rt: bool) -> tuple[int, tuple]:
+        """The saved mask and sigcontext_32 of the frame (rt_)sigreturn returns from
+        (the restorer popped pretcode, and sig too for the non-RT frame)."""
         uc, mem = vcpu.uc, vcpu.mem
         esp = uc.reg_read(X.UC_X86_REG_ESP)
         if rt:
-            frame = esp - 4
-            ucdata = mem.read(frame + UC_IN_RT, UC_SIGMASK + 8)
+            ucdata = mem.read(esp - 4 + UC_IN_RT, UC_SIGMASK + 8)
             sc = ucdata[UC_MCONTEXT:UC_MCONTEXT + SC_SIZE]
             mask, = struct.unpack_from("<Q", ucdata, UC_SIGMASK)
         else:
-            frame = esp - 8
-            data = mem.read(frame, RETCODE)
+            data = mem.read(esp - 8, RETCODE)
             sc = data[SC_IN_SIGFRAME:SC_IN_SIGFRAME + SC_SIZE]
             mask = struct.unpack_from("<I", sc, 80)[0] | struct.unpack_from(
                 "<I", data, EXTRAMASK)[0] << 32
-        values = struct.unpack("<4I8I5I5I", sc)
+        return mask, struct.unpack("<4I8I5I5I", sc)
+
+    def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
+        """The mask and eax that (rt_)sigreturn will restore (for strace)."""
+        mask, values = self._read(vcpu, rt)
+        return mask, values[11]
+
+    def restore(self, vcpu, rt: bool) -> int:
+        uc, mem = vcpu.uc, vcpu.mem
+        mask, values = self._read(vcpu, rt)
         gs = values[0] & 0xFFFF
         if gs != uc.reg_read(X.UC_X86_REG_GS):
             uc.reg_write(X.UC_X86_REG_GS, gs)

@@ -92,6 +92,13 @@ class X86_64Frames:
         uc.reg_write(X.UC_X86_REG_EFLAGS, regs[17] & ~(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF))
         uc.reg_write(X.UC_X86_REG_RIP, act.handler)
 
+    def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
+        """The mask and rax that rt_sigreturn will restore (for strace)."""
+        ucaddr = vcpu.uc.reg_read(X.UC_X86_REG_RSP) - 8 + UC_OFFSET
+        data = vcpu.mem.read(ucaddr, SIGMASK + 8)
+        return (struct.unpack_from("<Q", data, SIGMASK)[0],
+                struct.unpack_from("<Q", data, MCONTEXT + 13 * 8)[0])
+
     def restore(self, vcpu, rt: bool) -> int:
         uc, mem = vcpu.uc, vcpu.mem
         ucaddr = uc.reg_read(X.UC_X86_REG_RSP) - 8 + UC_OFFSET

@@ -14,12 +14,13 @@ import os
 import signal as host_signal
 import struct
 
+from linuxuser.errors import GuestFault
 from linuxuser.signals import (DEFAULT_IGNORE, MINSIGSTKSZ, NSIG, SIG_DFL, SIG_IGN,
                                SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE,
                                SigAction, bit, delivery, hostside, siginfo)
 from linuxuser.signals.frames import stack_t_size
 from linuxuser.syscalls import host
-from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.args import s32, s64
 from linuxuser.syscalls.futex import HostTimespec
 from linuxuser.syscalls.structs import timespec_layout
 from linuxuser.syscalls.table import NO_RESULT, syscall
@@ -261,13 +262,22 @@ def sys_restart_syscall(t):
 
 # -- returning from a handler -------------------------------------------------------
 
+def _sigreturn(t, rt: bool) -> int:
+    """The vCPU restores the frame once out of the hook; the call "returns" the
+    result register's saved value, as the kernel's does (strace shows it)."""
+    t.sigreturn_rt = rt
+    try:
+        _mask, result = t.arch.signal_frames.saved_state(t, rt)
+    except GuestFault:
+        return NO_RESULT                # restoring fails too: SIGSEGV then
+    return s64(result) if t.arch.bits == 64 else s32(result)
+
+
 @syscall("rt_sigreturn")
 def sys_rt_sigreturn(t):
-    t.sigreturn_rt = True               # the vCPU restores the frame once out of the hook
-    return NO_RESULT
+    return _sigreturn(t, True)
 
 
 @syscall("sigreturn")
 def sys_sigreturn(t):
-    t.sigreturn_rt = False
-    return NO_RESULT
+    return _sigreturn(t, False)

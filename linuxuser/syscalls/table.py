@@ -110,7 +110,7 @@ class SyscallTable:
                 return result
             if delivery.handler_due(vcpu):
                 vcpu.interrupted = (entry.name, vcpu.syscall_nr, args[0] if args else 0)
-                return result
+                return delivery.interrupted_result(entry.name)
 
     def _dispatch_traced(self, vcpu: Vcpu) -> None:
         """dispatch, with a strace line: the call is shown before its handler runs

@@ -16,6 +16,8 @@
  *   wait      EINTR without SA_RESTART, a restarted read with it,
  *             sigwaitinfo, signalfd, sigsuspend, sigpending
  *   child     SIGCHLD from a child's exit, with its siginfo
+ *   strace    (only when asked) one process's signals for comparing -strace:
+ *             raise, kill, sigqueue, a read ended by EINTR, one restarted
  *   inherit   fork keeps handlers and the mask; execve keeps ignored signals
  *             and the mask, and resets handlers
  *   blocked   a SIGSEGV while SIGSEGV is blocked kills the process
@@ -571,6 +573,36 @@ static void scenario_inherit(const char *self)
     printf("inherit: child exit %d\n", WEXITSTATUS(status));
 }
 
+/* -- one process, for -strace --------------------------------------------------------------- */
+
+static int strace_pipe[2];
+
+static void feed_pipe(int sig, siginfo_t *si, void *uc)
+{
+    got = sig;
+    if (write(strace_pipe[1], "z", 1) != 1)
+        _exit(2);
+}
+
+static void scenario_strace(void)
+{
+    char c;
+    set_action(SIGUSR1, record, 0);
+    raise(SIGUSR1);
+    kill(getpid(), SIGUSR1);
+    union sigval v = {.sival_int = 7};
+    sigqueue(getpid(), SIGUSR1, v);
+    if (pipe(strace_pipe))
+        perror("pipe");
+    set_action(SIGALRM, record, 0);
+    alarm(1);
+    ssize_t n = read(strace_pipe[0], &c, 1);
+    set_action(SIGALRM, feed_pipe, SA_RESTART);
+    alarm(1);
+    ssize_t m = read(strace_pipe[0], &c, 1);
+    printf("strace: read %zd then %zd '%c'\n", n, m, c);
+}
+
 /* -- fatal ------------------------------------------------------------------------------- */
 
 static void fault_again(int sig, siginfo_t *si, void *uc)
@@ -593,6 +625,8 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
         if (all || strcmp(what, scenarios[i].name) == 0)
             scenarios[i].fn();
+    if (strcmp(what, "strace") == 0)
+        scenario_strace();
     if (strcmp(what, "inherit") == 0)
         scenario_inherit(argv[0]);
     if (strcmp(what, "exec-child") == 0)

@@ -6,6 +6,7 @@ import ipaddress
 import struct
 from dataclasses import replace
 
+from linuxuser.errors import GuestFault
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
@@ -76,6 +77,17 @@ def _sigset_at(call: Call, addr: int, size: int) -> str:
         return F.hexval(addr)
     data = call.read(addr, size)
     return F.hexval(addr) if data is None else F.sigset(int.from_bytes(data, "little"), size)
+
+
+@kind("sigreturn_frame")
+def _sigreturn_frame(call, v, p):
+    """(rt_)sigreturn's argument as strace shows it: the mask the frame restores."""
+    vcpu = call.process.threads.by_tid(call.tid)
+    try:
+        mask, _result = call.arch.signal_frames.saved_state(vcpu, call.name == "rt_sigreturn")
+    except GuestFault:
+        return "{mask=?}"
+    return "{mask=" + F.sigset(mask) + "}"
 
 
 @kind("sigset")

@@ -35,6 +35,12 @@ ERRNO_NAMES = {errno.EAGAIN: "EAGAIN", errno.EDEADLK: "EDEADLK", errno.EOPNOTSUP
 SETTLE_SECONDS = 0.05
 FORK_LIKE = frozenset({"fork", "vfork", "clone", "clone3"})
 CLONE_THREAD = 0x10000
+# Results the kernel gives a call a signal interrupted (include/linux/errno.h),
+# as strace prints them.
+RESTART_TEXTS = {512: "ERESTARTSYS (To be restarted if SA_RESTART is set)",
+                 513: "ERESTARTNOINTR (To be restarted)",
+                 514: "ERESTARTNOHAND (To be restarted if no handler)",
+                 516: "ERESTART_RESTARTBLOCK (Interrupted by signal)"}
 CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED",
              5: "CLD_STOPPED", 6: "CLD_CONTINUED"}
 FAULTS = frozenset({"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP"})
@@ -216,6 +222,8 @@ class Tracer:
         result = call.result
         if result is None:
             return "?"
+        if -result in RESTART_TEXTS:
+            return "? " + RESTART_TEXTS[-result]
         if -4096 < result < 0:
             return error_text(-result)
         return RESULT_KINDS[plan.result](call, result)
