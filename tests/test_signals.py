@@ -4,6 +4,7 @@ qemu-user on the four arches and with native runs on x86-64 and i386."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -111,3 +112,63 @@ def test_strace_signal_lines_match_strace(arch, guest_program, run_linuxuser, ru
     expected = _signal_lines(native_text, native_pid)
     assert len(expected) == 12, native_text.decode()
     assert _signal_lines(lu_text, lu_pid) == expected, lu_text.decode()
+
+
+# -- real programs: busybox sh (Debian's busybox-static) ----------------------------------------
+
+SH_SCRIPT = """
+trap 'echo got USR1' USR1
+kill -USR1 $$
+sleep 5 &
+pid=$!
+kill -TERM $pid
+wait $pid
+echo "wait status $?"
+trap 'echo got INT; exit 3' INT
+sleep 0.2 &
+wait $!
+echo "background job done $?"
+(sleep 0.3; kill -INT $$) &
+while :; do :; done
+"""
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64", "i386"])
+def test_busybox_sh_traps_and_jobs(arch, run_linuxuser, run_qemu):
+    """trap, a background job killed and waited for, and a SIGINT reaching a
+    shell that spins in a busy loop, as under qemu-user."""
+    from test_busybox import busybox_path
+    bb = busybox_path(arch)
+    expected = run_qemu(arch, [bb, "sh", "-c", SH_SCRIPT])
+    assert expected.returncode == 3 and b"got INT" in expected.stdout, expected
+    actual = run_linuxuser([bb, "sh", "-c", SH_SCRIPT])
+    assert_same(actual, expected)
+
+
+def _interrupt_group(cmd: list, after: float) -> tuple[int, bytes]:
+    """Run `cmd` in a process group of its own and send the group SIGINT, as a
+    terminal's Ctrl-C does."""
+    import os
+    import signal
+    import time
+    from conftest import make_env
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, env=make_env())
+    time.sleep(after)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _err = proc.communicate(timeout=60)
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64", "i386"])
+def test_busybox_sh_sigint_to_the_process_group(arch):
+    """Ctrl-C (SIGINT to the foreground process group) ends the foreground
+    job and the non-interactive shell waiting for it, as under qemu-user; a
+    trap in the shell survives it."""
+    from conftest import linuxuser_command, qemu_binary
+    from test_busybox import busybox_path
+    bb = busybox_path(arch)
+    for script in ("sleep 30; echo not reached", "trap 'echo trapped' INT; sleep 30; echo after"):
+        expected = _interrupt_group([qemu_binary(arch), bb, "sh", "-c", script], 3)
+        actual = _interrupt_group([*linuxuser_command(), bb, "sh", "-c", script], 3)
+        assert actual == expected, (script, actual, expected)

@@ -69,6 +69,30 @@ def install(process) -> None:
                         if process.action(sig).handler == SIG_IGN})
 
 
+def prepare_exec(vcpu) -> None:
+    """Before execve: handlers end there, so every signal the guest does not
+    ignore gets the host's default action (one arriving during the exec acts
+    on the new program, as the kernel's would), and what is pending for this
+    thread goes back to the host kernel, whose pending signals cross execve."""
+    if not hostside.available():
+        return
+    process = vcpu.process
+    take_host_queue(vcpu)
+    for sig in range(1, signal.NSIG):
+        if process.action(sig).handler != SIG_IGN and sig not in hostside.FAULT_SIGNALS:
+            hostside.set_host_action(sig, hostside.DEFAULT)
+    for p in vcpu.pending:
+        if p.fault_address is None:
+            signal.pthread_kill(threading.get_ident(), p.sig)
+    vcpu.pending = []
+
+
+def exec_failed(vcpu) -> None:
+    """execve failed: linuxuser's handlers again (pending signals come back to them)."""
+    if hostside.available():
+        install(vcpu.process)
+
+
 def _standard_pending(vcpu, sig: int) -> bool:
     return any(p.sig == sig for p in vcpu.pending)
 
@@ -108,6 +132,11 @@ def set_mask(vcpu, mask: int) -> None:
     vcpu.sigmask = mask
     hostside.set_thread_mask(mask)
     update_ready(vcpu)
+
+
+def block_all(vcpu) -> None:
+    """Hold every signal at the host (set_mask(vcpu, vcpu.sigmask) ends it)."""
+    hostside.set_thread_mask(~0)
 
 
 def is_ignored(process, sig: int) -> bool:

@@ -23,6 +23,7 @@ from linuxuser.errors import ExecError
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.sysroot import default_sysroot, interpreter_path
 from linuxuser.memory import PROT_WRITE
+from linuxuser.signals import delivery
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import AT_FDCWD, s32
 from linuxuser.syscalls.fs import host_path_of
@@ -67,10 +68,15 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
     if flags & CLONE_PARENT_SETTID:
         t.mem.check(parent_tid_ptr, 4, PROT_WRITE)
     # No other thread may be changing the memory map while its state is copied.
+    # Signals wait (blocked) until each side has settled: the child's copy of
+    # the signals queued for this thread is not the child's, but a signal sent
+    # to the child right after the fork is.
+    delivery.block_all(t)
     with t.mem.lock:
         pid = os.fork()
     if pid == 0:
         t.process.after_fork_child(t)
+        delivery.set_mask(t, t.sigmask)
         if child_stack:
             t.uc.reg_write(t.arch.sp_reg, child_stack)
         if flags & CLONE_SETTLS:
@@ -80,6 +86,7 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
         if flags & CLONE_CHILD_CLEARTID:
             t.clear_child_tid = child_tid_ptr
         return 0
+    delivery.set_mask(t, t.sigmask)
     if flags & CLONE_PARENT_SETTID:
         t.mem.write(parent_tid_ptr, struct.pack("<i", pid))
     return pid
@@ -173,11 +180,14 @@ def _exec_host(t, path, argv: list[bytes], envp: list[bytes]) -> int:
         argv = [b""]              # os.execve insists on one argument, as Linux >= 5.18
     env = dict(e.split(b"=", 1) for e in envp if b"=" in e)
     # The mask crosses execve: the host thread's already mirrors the guest's.
+    delivery.prepare_exec(t)
     try:
         os.execve(path, argv, env)
     except OSError as err:
+        delivery.exec_failed(t)
         return -(err.errno or errno.ENOEXEC)
     except ValueError:            # an embedded NUL cannot happen; a bad env entry can
+        delivery.exec_failed(t)
         return -errno.EINVAL
     return -errno.ENOEXEC          # not reached
 

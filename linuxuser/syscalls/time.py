@@ -10,7 +10,10 @@ import time
 
 from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
+from linuxuser.signals import delivery
+from linuxuser.signals.hostside import ERESTARTSYS
 from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.futex import HostTimespec
 from linuxuser.syscalls.structs import (itimerval_layout, pack_rusage, timespec_layout,
                                         timeval_layout, tms_layout)
 from linuxuser.syscalls.table import syscall
@@ -53,23 +56,39 @@ def _clock_handlers(gettime: str, getres: str, nanosleep: str, time64: bool) -> 
 
     @syscall(nanosleep)
     def sys_clock_nanosleep(t, clock, flags, request, remain):
-        ns = _get_timespec_ns(t, request, time64)
-        if flags & TIMER_ABSTIME:
-            ns -= _now_ns(s32(clock))
-        if ns > 0:
-            time.sleep(ns / 1e9)
-        return 0
+        return _sleep(t, s32(clock), flags & TIMER_ABSTIME, request, remain, time64)
 
 
 _clock_handlers("clock_gettime", "clock_getres", "clock_nanosleep", False)
 _clock_handlers("clock_gettime64", "clock_getres_time64", "clock_nanosleep_time64", True)
 
 
+def _sleep(t, clock: int, flags: int, request: int, remain: int, time64: bool) -> int:
+    """The host's clock_nanosleep (a signal interrupts it: `remain` then gets
+    the time left, as the kernel writes it for a relative sleep)."""
+    ns = _get_timespec_ns(t, request, time64)
+    _now_ns(clock)                                  # EINVAL for a clock that is not one
+    req = HostTimespec(ns // 10**9, ns % 10**9)
+    left = HostTimespec()
+    while True:
+        try:
+            return host.call("clock_nanosleep", clock, flags, ctypes.byref(req),
+                             ctypes.byref(left))
+        except OSError as err:
+            if err.errno != ERESTARTSYS:
+                raise
+            if not delivery.handler_due(t):          # ignored: sleep on, for the time left
+                if not flags:
+                    req = HostTimespec(left.tv_sec, left.tv_nsec)
+                continue
+            if remain and not flags:
+                _put_timespec(t, remain, left.tv_sec * 10**9 + left.tv_nsec, time64)
+            raise
+
+
 @syscall("nanosleep")
 def sys_nanosleep(t, request, remain):
-    ns = _get_timespec_ns(t, request, False)
-    time.sleep(ns / 1e9)
-    return 0
+    return _sleep(t, time.CLOCK_MONOTONIC, 0, request, remain, False)
 
 
 @syscall("gettimeofday")
