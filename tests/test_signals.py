@@ -172,3 +172,37 @@ def test_busybox_sh_sigint_to_the_process_group(arch):
         expected = _interrupt_group([qemu_binary(arch), bb, "sh", "-c", script], 3)
         actual = _interrupt_group([*linuxuser_command(), bb, "sh", "-c", script], 3)
         assert actual == expected, (script, actual, expected)
+
+
+# -- real programs: Go (Debian's golang-go, cross-built at test time) --------------------------
+
+GOARCH = {"arm": "arm", "aarch64": "arm64", "i386": "386", "x86_64": "amd64"}
+
+
+@pytest.fixture(scope="module")
+def go_programs(tmp_path_factory):
+    """tests/guest/gosignals built for every arch (CGO_ENABLED=0, static)."""
+    import os
+    import shutil
+    from conftest import REPO
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("go not found: make setup installs Debian's golang-go", pytrace=False)
+    out = tmp_path_factory.mktemp("go")
+    src = REPO / "tests" / "guest" / "gosignals"
+    env = {**os.environ, "CGO_ENABLED": "0", "GO111MODULE": "off",
+           "GOCACHE": str(out / "cache"), "GOPATH": str(out / "gopath")}
+    built = {}
+    for arch, goarch in GOARCH.items():
+        built[arch] = out / f"gosignals-{arch}"
+        subprocess.run([go, "build", "-o", built[arch], "main.go"], cwd=src, check=True,
+                       env={**env, "GOARCH": goarch}, capture_output=True)
+    return built
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_go_program_matches_native(arch, go_programs, run_linuxuser, run_native):
+    expected = run_native([go_programs["x86_64"]], arch="x86_64")
+    assert expected.returncode == 0 and b"recovered" in expected.stdout, expected
+    actual = run_linuxuser([go_programs[arch]])
+    assert_same(actual, expected, labels=("linuxuser", "native x86_64"))

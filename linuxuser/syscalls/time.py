@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
 import signal
 import struct
 import time
@@ -159,3 +160,95 @@ def sys_getitimer(t, which, cur):
 @syscall("alarm")
 def sys_alarm(t, seconds):
     return signal.alarm(seconds & 0xFFFFFFFF)
+
+
+# -- POSIX timers: host timers, whose signals reach the guest like any other ------------
+
+# Host (x86-64) syscall numbers.
+_SYS_TIMER_CREATE, _SYS_TIMER_SETTIME, _SYS_TIMER_GETTIME = 222, 223, 224
+_SYS_TIMER_GETOVERRUN, _SYS_TIMER_DELETE = 225, 226
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
+
+
+class _HostSigevent(ctypes.Structure):
+    _fields_ = [("value", ctypes.c_uint64), ("signo", ctypes.c_int), ("notify", ctypes.c_int),
+                ("tid", ctypes.c_int), ("pad", ctypes.c_int * 11)]
+
+
+class _HostItimerspec(ctypes.Structure):
+    _fields_ = [("interval", HostTimespec), ("value", HostTimespec)]
+
+
+def _timer_call(nr: int, *args) -> int:
+    res = host.libc.syscall(ctypes.c_long(nr), *args)
+    if res == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return res
+
+
+@syscall("timer_create")
+def sys_timer_create(t, clock, sevp, timerid):
+    """The guest's struct sigevent (sigval, signo, notify, thread id) on the host."""
+    t.mem.check(timerid, 4, PROT_WRITE)
+    event = None
+    if sevp:
+        w = t.arch.word_size
+        value = int.from_bytes(t.mem.read(sevp, w), "little")
+        signo, notify, tid = struct.unpack("<iii", t.mem.read(sevp + w, 12))
+        if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID):
+            return -errno.EINVAL
+        event = ctypes.byref(_HostSigevent(value, signo, notify, tid))
+    host_id = ctypes.c_int()
+    _timer_call(_SYS_TIMER_CREATE, ctypes.c_long(s32(clock)), event, ctypes.byref(host_id))
+    t.mem.write(timerid, struct.pack("<i", host_id.value))
+    return 0
+
+
+def _get_itimerspec(t, addr: int, time64: bool) -> _HostItimerspec:
+    layout = timespec_layout(t.arch, time64)
+    data = t.mem.read(addr, 2 * layout.size)
+    interval, value = layout.unpack(data[:layout.size]), layout.unpack(data[layout.size:])
+    if t.arch.bits == 32:       # a 32-bit task's tv_nsec is 32 bits (glibc pads it)
+        interval["nsec"], value["nsec"] = s32(interval["nsec"]), s32(value["nsec"])
+    return _HostItimerspec(HostTimespec(interval["sec"], interval["nsec"]),
+                           HostTimespec(value["sec"], value["nsec"]))
+
+
+def _put_itimerspec(t, addr: int, spec: _HostItimerspec, time64: bool) -> None:
+    layout = timespec_layout(t.arch, time64)
+    t.mem.write(addr, layout.pack({"sec": spec.interval.tv_sec, "nsec": spec.interval.tv_nsec})
+                + layout.pack({"sec": spec.value.tv_sec, "nsec": spec.value.tv_nsec}))
+
+
+def _timer_handlers(settime: str, gettime: str, time64: bool) -> None:
+    @syscall(settime)
+    def sys_timer_settime(t, timerid, flags, new, old):
+        spec = _get_itimerspec(t, new, time64)
+        previous = _HostItimerspec()
+        _timer_call(_SYS_TIMER_SETTIME, ctypes.c_long(s32(timerid)), ctypes.c_long(s32(flags)),
+                    ctypes.byref(spec), ctypes.byref(previous))
+        if old:
+            _put_itimerspec(t, old, previous, time64)
+        return 0
+
+    @syscall(gettime)
+    def sys_timer_gettime(t, timerid, cur):
+        spec = _HostItimerspec()
+        _timer_call(_SYS_TIMER_GETTIME, ctypes.c_long(s32(timerid)), ctypes.byref(spec))
+        _put_itimerspec(t, cur, spec, time64)
+        return 0
+
+
+_timer_handlers("timer_settime", "timer_gettime", False)
+_timer_handlers("timer_settime64", "timer_gettime64", True)
+
+
+@syscall("timer_getoverrun")
+def sys_timer_getoverrun(t, timerid):
+    return _timer_call(_SYS_TIMER_GETOVERRUN, ctypes.c_long(s32(timerid)))
+
+
+@syscall("timer_delete")
+def sys_timer_delete(t, timerid):
+    return _timer_call(_SYS_TIMER_DELETE, ctypes.c_long(s32(timerid)))

@@ -2,7 +2,8 @@
  * Guest signal handling, one scenario per argv[1] (all of them without an
  * argument), each printing what it saw so that linuxuser, qemu-user and a
  * native run can be compared line by line:
- *   info      siginfo of raise, kill, sigqueue, tgkill
+ *   info      siginfo of raise, kill, sigqueue, tgkill; POSIX timers (SIGEV_SIGNAL,
+ *             SIGEV_THREAD_ID)
  *   faults    recovery with siglongjmp from SIGSEGV (MAPERR, ACCERR, exact
  *             si_addr), SIGILL, SIGTRAP, SIGBUS past EOF, x86 SIGFPE
  *   skip      a SIGSEGV handler moves the saved PC past the faulting store
@@ -38,6 +39,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -89,6 +91,32 @@ static void scenario_info(void)
     sigqueue(getpid(), SIGRTMIN + 1, v);
     printf("sigqueue: rt %d value %ld ", got == SIGRTMIN + 1, got_value);
     print_info("");
+    struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN + 2,
+                          .sigev_value.sival_int = 99};
+    set_action(SIGRTMIN + 2, record, 0);
+    timer_t timer;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer))
+        perror("timer_create");
+    struct itimerspec its = {.it_value = {0, 2000000}};
+    timer_settime(timer, 0, &its, NULL);
+    while (!got)
+        ;
+    printf("timer: rt %d value %ld code-is-SI_TIMER %d\n", got == SIGRTMIN + 2, got_value,
+           got_code == SI_TIMER);
+    got = 0;
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+    timer_t timer2;
+    timer_create(CLOCK_REALTIME, &ev, &timer2);
+    timer_settime(timer2, 0, &its, NULL);
+    while (!got)
+        ;
+    struct itimerspec left;
+    timer_gettime(timer2, &left);
+    printf("thread timer: rt %d, disarmed %d, overrun %d\n", got == SIGRTMIN + 2,
+           left.it_value.tv_sec == 0 && left.it_value.tv_nsec == 0, timer_getoverrun(timer2));
+    timer_delete(timer);
+    timer_delete(timer2);
 }
 
 /* -- faults ------------------------------------------------------------------ */
