@@ -190,8 +190,7 @@ def go_programs(tmp_path_factory):
         pytest.fail("go not found: make setup installs Debian's golang-go", pytrace=False)
     out = tmp_path_factory.mktemp("go")
     src = REPO / "tests" / "guest" / "gosignals"
-    env = {**os.environ, "CGO_ENABLED": "0", "GO111MODULE": "off",
-           "GOCACHE": str(out / "cache"), "GOPATH": str(out / "gopath")}
+    env = {**os.environ, "CGO_ENABLED": "0", "GO111MODULE": "off"}
     built = {}
     for arch, goarch in GOARCH.items():
         built[arch] = out / f"gosignals-{arch}"

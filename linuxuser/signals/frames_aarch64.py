@@ -10,6 +10,7 @@ from unicorn import arm64_const as A
 
 from linuxuser.signals import SA_RESTORER, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
+from linuxuser.translate.regs import read_raw, reg_read, reg_write, write_raw
 
 INFO_SIZE, UC_SIZE = 128, 4560
 FRAME_SIZE = INFO_SIZE + UC_SIZE                   # 4688, a multiple of 16
@@ -21,7 +22,6 @@ QREGS = [getattr(A, f"UC_ARM64_REG_Q{i}") for i in range(32)]
 NZCV_MASK = 0xF0000000
 # The vDSO's __kernel_rt_sigreturn: mov x8, #139; svc #0.
 TRAMPOLINE = bytes.fromhex("681180d2" "010000d4")
-MASK128 = (1 << 128) - 1
 
 
 class Aarch64Frames:
@@ -31,53 +31,53 @@ class Aarch64Frames:
     def setup(self, vcpu, sig: int, info: bytes, act: SigAction, oldmask: int,
               fault_address: int, trampoline: int) -> None:
         uc = vcpu.uc
-        x = [uc.reg_read(r) for r in XREGS]
-        sp, pc = uc.reg_read(A.UC_ARM64_REG_SP), uc.reg_read(A.UC_ARM64_REG_PC)
-        nzcv = uc.reg_read(A.UC_ARM64_REG_NZCV) & NZCV_MASK
+        x = [reg_read(uc, r) for r in XREGS]
+        sp, pc = reg_read(uc, A.UC_ARM64_REG_SP), reg_read(uc, A.UC_ARM64_REG_PC)
+        nzcv = reg_read(uc, A.UC_ARM64_REG_NZCV) & NZCV_MASK
         record = (frame_stack(vcpu, sp, act) - 16) & ~15
         frame = record - FRAME_SIZE
         fpsimd = struct.pack("<IIII", FPSIMD_MAGIC, FPSIMD_SIZE,
-                             uc.reg_read(A.UC_ARM64_REG_FPSR), uc.reg_read(A.UC_ARM64_REG_FPCR))
-        fpsimd += b"".join((uc.reg_read(q) & MASK128).to_bytes(16, "little") for q in QREGS)
+                             reg_read(uc, A.UC_ARM64_REG_FPSR), reg_read(uc, A.UC_ARM64_REG_FPCR))
+        fpsimd += b"".join(read_raw(uc, q, 16) for q in QREGS)
         ucontext = (struct.pack("<QQ", 0, 0) + vcpu.altstack.pack(vcpu.arch, sp)
                     + struct.pack("<Q", oldmask)).ljust(MCONTEXT, b"\0")
         ucontext += struct.pack("<Q31QQQQ", fault_address, *x, sp, pc, nzcv).ljust(
             RESERVED - MCONTEXT, b"\0")
         ucontext += (fpsimd + bytes(8)).ljust(UC_SIZE - RESERVED, b"\0")
         write_frame(vcpu, frame, info + ucontext + struct.pack("<QQ", x[29], x[30]))
-        uc.reg_write(A.UC_ARM64_REG_X0, sig)
-        uc.reg_write(A.UC_ARM64_REG_X1, frame)
-        uc.reg_write(A.UC_ARM64_REG_X2, frame + INFO_SIZE)
-        uc.reg_write(A.UC_ARM64_REG_X29, record)
-        uc.reg_write(A.UC_ARM64_REG_X30, act.restorer if act.flags & SA_RESTORER else trampoline)
-        uc.reg_write(A.UC_ARM64_REG_SP, frame)
-        uc.reg_write(A.UC_ARM64_REG_PC, act.handler)
+        reg_write(uc, A.UC_ARM64_REG_X0, sig)
+        reg_write(uc, A.UC_ARM64_REG_X1, frame)
+        reg_write(uc, A.UC_ARM64_REG_X2, frame + INFO_SIZE)
+        reg_write(uc, A.UC_ARM64_REG_X29, record)
+        reg_write(uc, A.UC_ARM64_REG_X30, act.restorer if act.flags & SA_RESTORER else trampoline)
+        reg_write(uc, A.UC_ARM64_REG_SP, frame)
+        reg_write(uc, A.UC_ARM64_REG_PC, act.handler)
 
     def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
         """The mask and x0 that rt_sigreturn will restore (for strace)."""
-        ucaddr = vcpu.uc.reg_read(A.UC_ARM64_REG_SP) + INFO_SIZE
+        ucaddr = reg_read(vcpu.uc, A.UC_ARM64_REG_SP) + INFO_SIZE
         data = vcpu.mem.read(ucaddr, MCONTEXT + 16)
         return (struct.unpack_from("<Q", data, SIGMASK)[0],
                 struct.unpack_from("<Q", data, MCONTEXT + 8)[0])
 
     def restore(self, vcpu, rt: bool) -> int:
         uc, mem = vcpu.uc, vcpu.mem
-        ucaddr = uc.reg_read(A.UC_ARM64_REG_SP) + INFO_SIZE
+        ucaddr = reg_read(uc, A.UC_ARM64_REG_SP) + INFO_SIZE
         data = mem.read(ucaddr, UC_SIZE)
         mask, = struct.unpack_from("<Q", data, SIGMASK)
         values = struct.unpack_from("<31QQQQ", data, MCONTEXT + 8)
         for reg, value in zip(XREGS, values[:31]):
-            uc.reg_write(reg, value)
-        uc.reg_write(A.UC_ARM64_REG_SP, values[31])
-        uc.reg_write(A.UC_ARM64_REG_PC, values[32])
-        uc.reg_write(A.UC_ARM64_REG_NZCV, values[33] & NZCV_MASK)
+            reg_write(uc, reg, value)
+        reg_write(uc, A.UC_ARM64_REG_SP, values[31])
+        reg_write(uc, A.UC_ARM64_REG_PC, values[32])
+        reg_write(uc, A.UC_ARM64_REG_NZCV, values[33] & NZCV_MASK)
         magic, size, fpsr, fpcr = struct.unpack_from("<IIII", data, RESERVED)
         if magic == FPSIMD_MAGIC and size == FPSIMD_SIZE:
-            uc.reg_write(A.UC_ARM64_REG_FPSR, fpsr)
-            uc.reg_write(A.UC_ARM64_REG_FPCR, fpcr)
+            reg_write(uc, A.UC_ARM64_REG_FPSR, fpsr)
+            reg_write(uc, A.UC_ARM64_REG_FPCR, fpcr)
             for i, q in enumerate(QREGS):
                 start = RESERVED + 16 + 16 * i
-                uc.reg_write(q, int.from_bytes(data[start:start + 16], "little"))
+                write_raw(uc, q, data[start:start + 16])
         return mask
 
 

@@ -9,6 +9,7 @@ from unicorn import arm_const as A
 
 from linuxuser.signals import SA_RESTORER, SA_SIGINFO, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
+from linuxuser.translate.regs import reg_read, reg_write
 
 CPSR_T, CPSR_E = 1 << 5, 1 << 9
 CPSR_IT = (0x3F << 10) | (3 << 25)
@@ -33,7 +34,7 @@ class ArmFrames:
     def setup(self, vcpu, sig: int, info: bytes, act: SigAction, oldmask: int,
               fault_address: int, trampoline: int) -> None:
         uc = vcpu.uc
-        regs = [uc.reg_read(r) for r in GREGS]
+        regs = [reg_read(uc, r) for r in GREGS]
         rt = bool(act.flags & SA_SIGINFO)
         sp = frame_stack(vcpu, regs[13], act)
         size = INFO_SIZE + SIGFRAME_SIZE if rt else SIGFRAME_SIZE
@@ -47,14 +48,14 @@ class ArmFrames:
         else:
             retcode = trampoline + TRAMPOLINE_OFFSETS[(rt, bool(thumb))] + thumb
         cpsr = regs[16] & ~(CPSR_T | CPSR_IT | CPSR_E) | (CPSR_T if thumb else 0)
-        uc.reg_write(A.UC_ARM_REG_R0, sig)
+        reg_write(uc, A.UC_ARM_REG_R0, sig)
         if rt:
-            uc.reg_write(A.UC_ARM_REG_R1, frame)
-            uc.reg_write(A.UC_ARM_REG_R2, ucaddr)
-        uc.reg_write(A.UC_ARM_REG_SP, frame)
-        uc.reg_write(A.UC_ARM_REG_LR, retcode)
-        uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
-        uc.reg_write(A.UC_ARM_REG_PC, act.handler)     # the Thumb bit picks the state
+            reg_write(uc, A.UC_ARM_REG_R1, frame)
+            reg_write(uc, A.UC_ARM_REG_R2, ucaddr)
+        reg_write(uc, A.UC_ARM_REG_SP, frame)
+        reg_write(uc, A.UC_ARM_REG_LR, retcode)
+        reg_write(uc, A.UC_ARM_REG_CPSR, cpsr)
+        reg_write(uc, A.UC_ARM_REG_PC, act.handler)     # the Thumb bit picks the state
 
     def ucontext(self, vcpu, regs: list[int], oldmask: int, fault_address: int,
                  rt: bool) -> bytes:
@@ -65,14 +66,14 @@ class ArmFrames:
                                  fault_address & 0xFFFFFFFF)
         sigmask = struct.pack("<Q", oldmask).ljust(REGSPACE - SIGMASK, b"\0")
         vfp = struct.pack("<II", VFP_MAGIC, VFP_SIZE) + b"".join(
-            struct.pack("<Q", uc.reg_read(d)) for d in DREGS) + struct.pack(
-            "<I4xIII4x", uc.reg_read(A.UC_ARM_REG_FPSCR), uc.reg_read(A.UC_ARM_REG_FPEXC), 0, 0)
+            struct.pack("<Q", reg_read(uc, d)) for d in DREGS) + struct.pack(
+            "<I4xIII4x", reg_read(uc, A.UC_ARM_REG_FPSCR), reg_read(uc, A.UC_ARM_REG_FPEXC), 0, 0)
         regspace = (vfp + bytes(8)).ljust(UC_SIZE - REGSPACE, b"\0")   # then the end marker
         return head + sigcontext + sigmask + regspace
 
     def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
         """The mask and r0 that (rt_)sigreturn will restore (for strace)."""
-        sp = vcpu.uc.reg_read(A.UC_ARM_REG_SP)
+        sp = reg_read(vcpu.uc, A.UC_ARM_REG_SP)
         data = vcpu.mem.read(sp + INFO_SIZE if rt else sp, REGSPACE)
         return (struct.unpack_from("<Q", data, SIGMASK)[0],
                 struct.unpack_from("<I", data, MCONTEXT + 12)[0])
@@ -80,24 +81,24 @@ class ArmFrames:
     def restore(self, vcpu, rt: bool) -> int:
         """(rt_)sigreturn: the registers and mask from the frame at sp; returns the mask."""
         uc, mem = vcpu.uc, vcpu.mem
-        sp = uc.reg_read(A.UC_ARM_REG_SP)
+        sp = reg_read(uc, A.UC_ARM_REG_SP)
         ucaddr = sp + INFO_SIZE if rt else sp
         data = mem.read(ucaddr, UC_SIZE)
         regs = struct.unpack_from("<17I", data, MCONTEXT + 12)
         mask = struct.unpack_from("<Q", data, SIGMASK)[0]
         for reg, value in zip(GREGS[:16], regs[:16]):
-            uc.reg_write(reg, value)
-        cpsr = uc.reg_read(A.UC_ARM_REG_CPSR)
+            reg_write(uc, reg, value)
+        cpsr = reg_read(uc, A.UC_ARM_REG_CPSR)
         user_bits = 0xF80F0000 | CPSR_T | CPSR_IT | CPSR_E     # flags, GE, IT, T, E
-        uc.reg_write(A.UC_ARM_REG_CPSR, cpsr & ~user_bits | regs[16] & user_bits)
-        uc.reg_write(A.UC_ARM_REG_PC, regs[15] & ~1 | (1 if regs[16] & CPSR_T else 0))
+        reg_write(uc, A.UC_ARM_REG_CPSR, cpsr & ~user_bits | regs[16] & user_bits)
+        reg_write(uc, A.UC_ARM_REG_PC, regs[15] & ~1 | (1 if regs[16] & CPSR_T else 0))
         magic, size = struct.unpack_from("<II", data, REGSPACE)
         if magic == VFP_MAGIC and size == VFP_SIZE:
             d = struct.unpack_from("<32Q", data, REGSPACE + 8)
             for reg, value in zip(DREGS, d):
-                uc.reg_write(reg, value)
+                reg_write(uc, reg, value)
             fpscr, = struct.unpack_from("<I", data, REGSPACE + 8 + 256)
-            uc.reg_write(A.UC_ARM_REG_FPSCR, fpscr)
+            reg_write(uc, A.UC_ARM_REG_FPSCR, fpscr)
         return mask
 
 

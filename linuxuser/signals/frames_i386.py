@@ -14,7 +14,7 @@ from linuxuser.signals import SA_RESTORER, SA_SIGINFO, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
 from linuxuser.signals.frames_x86_64 import (EFLAGS_DF, EFLAGS_RF, EFLAGS_TF, EFLAGS_USER,
                                              FXSAVE_SIZE, STREGS, fxrstor, fxsave, reset_fpu)
-from linuxuser.translate.regs import read_raw
+from linuxuser.translate.regs import read_raw, reg_read, reg_write
 
 FSAVE_HEADER = 112                  # struct fregs_state, before the FXSAVE image
 SIGFRAME_SIZE, RT_FRAME_SIZE = 732, 268
@@ -35,10 +35,10 @@ SEGS = [X.UC_X86_REG_GS, X.UC_X86_REG_FS, X.UC_X86_REG_ES, X.UC_X86_REG_DS]
 def _fpstate(uc) -> bytes:
     """_fpstate_32: the fsave header (magic 0: FXSAVE data follows), then FXSAVE's."""
     fx = fxsave(uc, 8)
-    header = struct.pack("<7I", uc.reg_read(X.UC_X86_REG_FPCW), uc.reg_read(X.UC_X86_REG_FPSW),
-                         uc.reg_read(X.UC_X86_REG_FPTAG), 0, 0, 0, 0)
+    header = struct.pack("<7I", reg_read(uc, X.UC_X86_REG_FPCW), reg_read(uc, X.UC_X86_REG_FPSW),
+                         reg_read(uc, X.UC_X86_REG_FPTAG), 0, 0, 0, 0)
     header += b"".join(read_raw(uc, r, 10) for r in STREGS)
-    header += struct.pack("<HH", uc.reg_read(X.UC_X86_REG_FPSW), 0)
+    header += struct.pack("<HH", reg_read(uc, X.UC_X86_REG_FPSW), 0)
     return header + fx
 
 
@@ -49,7 +49,7 @@ class I386Frames:
               fault_address: int, trampoline: int) -> None:
         uc = vcpu.uc
         rt = bool(act.flags & SA_SIGINFO)
-        sp = uc.reg_read(X.UC_X86_REG_ESP)
+        sp = reg_read(uc, X.UC_X86_REG_ESP)
         buf_fx = (frame_stack(vcpu, sp, act) - FXSAVE_SIZE) & ~63
         fpstate = buf_fx - FSAVE_HEADER
         size = RT_FRAME_SIZE if rt else SIGFRAME_SIZE
@@ -68,26 +68,26 @@ class I386Frames:
         write_frame(vcpu, frame, data)
         write_frame(vcpu, fpstate, _fpstate(uc))
         reset_fpu(uc)
-        uc.reg_write(X.UC_X86_REG_EAX, sig)
-        uc.reg_write(X.UC_X86_REG_EDX, frame + INFO_IN_RT if rt else 0)
-        uc.reg_write(X.UC_X86_REG_ECX, frame + UC_IN_RT if rt else 0)
-        uc.reg_write(X.UC_X86_REG_ESP, frame)
-        eflags = uc.reg_read(X.UC_X86_REG_EFLAGS)
-        uc.reg_write(X.UC_X86_REG_EFLAGS, eflags & ~(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF))
-        uc.reg_write(X.UC_X86_REG_EIP, act.handler)
+        reg_write(uc, X.UC_X86_REG_EAX, sig)
+        reg_write(uc, X.UC_X86_REG_EDX, frame + INFO_IN_RT if rt else 0)
+        reg_write(uc, X.UC_X86_REG_ECX, frame + UC_IN_RT if rt else 0)
+        reg_write(uc, X.UC_X86_REG_ESP, frame)
+        eflags = reg_read(uc, X.UC_X86_REG_EFLAGS)
+        reg_write(uc, X.UC_X86_REG_EFLAGS, eflags & ~(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF))
+        reg_write(uc, X.UC_X86_REG_EIP, act.handler)
 
     def sigcontext(self, uc, oldmask: int, fault_address: int, fpstate: int) -> bytes:
-        segs = [uc.reg_read(r) for r in SEGS]
-        regs = [uc.reg_read(r) for r in GREGS]
-        return struct.pack("<4I8I5I5I", *segs, *regs, 0, 0, uc.reg_read(X.UC_X86_REG_EIP),
-                           uc.reg_read(X.UC_X86_REG_CS), uc.reg_read(X.UC_X86_REG_EFLAGS),
+        segs = [reg_read(uc, r) for r in SEGS]
+        regs = [reg_read(uc, r) for r in GREGS]
+        return struct.pack("<4I8I5I5I", *segs, *regs, 0, 0, reg_read(uc, X.UC_X86_REG_EIP),
+                           reg_read(uc, X.UC_X86_REG_CS), reg_read(uc, X.UC_X86_REG_EFLAGS),
                            regs[3], USER_DS, fpstate, oldmask & 0xFFFFFFFF, fault_address)
 
     def _read(self, vcpu, rt: bool) -> tuple[int, tuple]:
         """The saved mask and sigcontext_32 of the frame (rt_)sigreturn returns from
         (the restorer popped pretcode, and sig too for the non-RT frame)."""
         uc, mem = vcpu.uc, vcpu.mem
-        esp = uc.reg_read(X.UC_X86_REG_ESP)
+        esp = reg_read(uc, X.UC_X86_REG_ESP)
         if rt:
             ucdata = mem.read(esp - 4 + UC_IN_RT, UC_SIGMASK + 8)
             sc = ucdata[UC_MCONTEXT:UC_MCONTEXT + SC_SIZE]
@@ -108,13 +108,13 @@ class I386Frames:
         uc, mem = vcpu.uc, vcpu.mem
         mask, values = self._read(vcpu, rt)
         gs = values[0] & 0xFFFF
-        if gs != uc.reg_read(X.UC_X86_REG_GS):
-            uc.reg_write(X.UC_X86_REG_GS, gs)
+        if gs != reg_read(uc, X.UC_X86_REG_GS):
+            reg_write(uc, X.UC_X86_REG_GS, gs)
         for reg, value in zip(GREGS, values[4:12]):
-            uc.reg_write(reg, value)
-        uc.reg_write(X.UC_X86_REG_EIP, values[14])
-        eflags = uc.reg_read(X.UC_X86_REG_EFLAGS)
-        uc.reg_write(X.UC_X86_REG_EFLAGS, eflags & ~EFLAGS_USER | values[16] & EFLAGS_USER)
+            reg_write(uc, reg, value)
+        reg_write(uc, X.UC_X86_REG_EIP, values[14])
+        eflags = reg_read(uc, X.UC_X86_REG_EFLAGS)
+        reg_write(uc, X.UC_X86_REG_EFLAGS, eflags & ~EFLAGS_USER | values[16] & EFLAGS_USER)
         fpstate = values[19]
         if fpstate:
             fxrstor(uc, mem.read(fpstate + FSAVE_HEADER, FXSAVE_SIZE), 8)

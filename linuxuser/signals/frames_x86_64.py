@@ -11,7 +11,7 @@ from unicorn import x86_const as X
 from linuxuser.errors import GuestFault
 from linuxuser.signals import SA_RESTORER, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
-from linuxuser.translate.regs import read_raw, write_raw
+from linuxuser.translate.regs import read_raw, reg_read, reg_write, write_raw
 
 REDZONE = 128
 UC_OFFSET, INFO_OFFSET, FRAME_SIZE = 8, 312, 440
@@ -34,11 +34,11 @@ XMMREGS = [getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)]
 
 def fxsave(uc, nxmm: int) -> bytes:
     """The x87/SSE state as FXSAVE stores it (what the kernel copies to the frame)."""
-    full_tag = uc.reg_read(X.UC_X86_REG_FPTAG)
+    full_tag = reg_read(uc, X.UC_X86_REG_FPTAG)
     abridged = sum(1 << i for i in range(8) if (full_tag >> (2 * i)) & 3 != 3)
-    head = struct.pack("<HHBxHQQII", uc.reg_read(X.UC_X86_REG_FPCW),
-                       uc.reg_read(X.UC_X86_REG_FPSW), abridged, 0, 0, 0,
-                       uc.reg_read(X.UC_X86_REG_MXCSR), 0xFFFF)
+    head = struct.pack("<HHBxHQQII", reg_read(uc, X.UC_X86_REG_FPCW),
+                       reg_read(uc, X.UC_X86_REG_FPSW), abridged, 0, 0, 0,
+                       reg_read(uc, X.UC_X86_REG_MXCSR), 0xFFFF)
     st = b"".join(read_raw(uc, r, 10).ljust(16, b"\0") for r in STREGS)
     xmm = b"".join(read_raw(uc, r, 16) for r in XMMREGS[:nxmm])
     return (head + st + xmm).ljust(FXSAVE_SIZE, b"\0")
@@ -46,12 +46,12 @@ def fxsave(uc, nxmm: int) -> bytes:
 
 def fxrstor(uc, data: bytes, nxmm: int) -> None:
     fcw, fsw, abridged, _fop, _rip, _rdp, mxcsr, _mask = struct.unpack_from("<HHBxHQQII", data)
-    uc.reg_write(X.UC_X86_REG_FPCW, fcw)
-    uc.reg_write(X.UC_X86_REG_FPSW, fsw)
-    uc.reg_write(X.UC_X86_REG_MXCSR, mxcsr & 0xFFFF)
+    reg_write(uc, X.UC_X86_REG_FPCW, fcw)
+    reg_write(uc, X.UC_X86_REG_FPSW, fsw)
+    reg_write(uc, X.UC_X86_REG_MXCSR, mxcsr & 0xFFFF)
     for i, r in enumerate(STREGS):
         write_raw(uc, r, data[32 + 16 * i:42 + 16 * i])
-    uc.reg_write(X.UC_X86_REG_FPTAG, sum(0 if abridged >> i & 1 else 3 << (2 * i)
+    reg_write(uc, X.UC_X86_REG_FPTAG, sum(0 if abridged >> i & 1 else 3 << (2 * i)
                                          for i in range(8)))
     for i, r in enumerate(XMMREGS[:nxmm]):
         write_raw(uc, r, data[160 + 16 * i:176 + 16 * i])
@@ -59,10 +59,10 @@ def fxrstor(uc, data: bytes, nxmm: int) -> None:
 
 def reset_fpu(uc) -> None:
     """A handler starts with the FPU in its initial state (fpu__clear_user_states)."""
-    uc.reg_write(X.UC_X86_REG_FPCW, 0x37F)
-    uc.reg_write(X.UC_X86_REG_FPSW, 0)
-    uc.reg_write(X.UC_X86_REG_FPTAG, 0xFFFF)
-    uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
+    reg_write(uc, X.UC_X86_REG_FPCW, 0x37F)
+    reg_write(uc, X.UC_X86_REG_FPSW, 0)
+    reg_write(uc, X.UC_X86_REG_FPTAG, 0xFFFF)
+    reg_write(uc, X.UC_X86_REG_MXCSR, 0x1F80)
 
 
 class X86_64Frames:
@@ -73,7 +73,7 @@ class X86_64Frames:
         if not act.flags & SA_RESTORER:
             raise GuestFault(act.handler)       # the kernel refuses (-EFAULT: SIGSEGV)
         uc = vcpu.uc
-        regs = [uc.reg_read(r) for r in GREGS]
+        regs = [reg_read(uc, r) for r in GREGS]
         sp = regs[15]
         fpstate = (frame_stack(vcpu, sp - REDZONE, act) - FXSAVE_SIZE) & ~63
         frame = ((fpstate - FRAME_SIZE) & ~15) - 8
@@ -84,32 +84,32 @@ class X86_64Frames:
         write_frame(vcpu, frame, struct.pack("<Q", act.restorer) + ucontext + info)
         write_frame(vcpu, fpstate, fxsave(uc, 16))
         reset_fpu(uc)
-        uc.reg_write(X.UC_X86_REG_RDI, sig)
-        uc.reg_write(X.UC_X86_REG_RSI, frame + INFO_OFFSET)
-        uc.reg_write(X.UC_X86_REG_RDX, frame + UC_OFFSET)
-        uc.reg_write(X.UC_X86_REG_RAX, 0)
-        uc.reg_write(X.UC_X86_REG_RSP, frame)
-        uc.reg_write(X.UC_X86_REG_EFLAGS, regs[17] & ~(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF))
-        uc.reg_write(X.UC_X86_REG_RIP, act.handler)
+        reg_write(uc, X.UC_X86_REG_RDI, sig)
+        reg_write(uc, X.UC_X86_REG_RSI, frame + INFO_OFFSET)
+        reg_write(uc, X.UC_X86_REG_RDX, frame + UC_OFFSET)
+        reg_write(uc, X.UC_X86_REG_RAX, 0)
+        reg_write(uc, X.UC_X86_REG_RSP, frame)
+        reg_write(uc, X.UC_X86_REG_EFLAGS, regs[17] & ~(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF))
+        reg_write(uc, X.UC_X86_REG_RIP, act.handler)
 
     def saved_state(self, vcpu, rt: bool) -> tuple[int, int]:
         """The mask and rax that rt_sigreturn will restore (for strace)."""
-        ucaddr = vcpu.uc.reg_read(X.UC_X86_REG_RSP) - 8 + UC_OFFSET
+        ucaddr = reg_read(vcpu.uc, X.UC_X86_REG_RSP) - 8 + UC_OFFSET
         data = vcpu.mem.read(ucaddr, SIGMASK + 8)
         return (struct.unpack_from("<Q", data, SIGMASK)[0],
                 struct.unpack_from("<Q", data, MCONTEXT + 13 * 8)[0])
 
     def restore(self, vcpu, rt: bool) -> int:
         uc, mem = vcpu.uc, vcpu.mem
-        ucaddr = uc.reg_read(X.UC_X86_REG_RSP) - 8 + UC_OFFSET
+        ucaddr = reg_read(uc, X.UC_X86_REG_RSP) - 8 + UC_OFFSET
         data = mem.read(ucaddr, SIGMASK + 8)
         values = struct.unpack_from("<18Q", data, MCONTEXT)
         fpstate, = struct.unpack_from("<Q", data, MCONTEXT + 184)
         mask, = struct.unpack_from("<Q", data, SIGMASK)
         for reg, value in zip(GREGS[:17], values[:17]):
-            uc.reg_write(reg, value)
-        eflags = uc.reg_read(X.UC_X86_REG_EFLAGS)
-        uc.reg_write(X.UC_X86_REG_EFLAGS, eflags & ~EFLAGS_USER | values[17] & EFLAGS_USER)
+            reg_write(uc, reg, value)
+        eflags = reg_read(uc, X.UC_X86_REG_EFLAGS)
+        reg_write(uc, X.UC_X86_REG_EFLAGS, eflags & ~EFLAGS_USER | values[17] & EFLAGS_USER)
         if fpstate:
             fxrstor(uc, mem.read(fpstate, FXSAVE_SIZE), 16)
         return mask

@@ -247,6 +247,8 @@ class Itimerspec(ctypes.Structure):
 def read_itimerspec(t, addr: int, time64: bool) -> Itimerspec:
     layout = itimerspec_layout(t.arch, time64)
     v = layout.unpack(t.mem.read(addr, layout.size))
+    if t.arch.bits == 32:       # a 32-bit task's tv_nsec is 32 bits (glibc pads time64's)
+        v["interval_nsec"], v["value_nsec"] = s32(v["interval_nsec"]), s32(v["value_nsec"])
     return Itimerspec(Timespec(v["interval"], v["interval_nsec"]),
                       Timespec(v["value"], v["value_nsec"]))
 

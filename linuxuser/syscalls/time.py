@@ -15,6 +15,7 @@ from linuxuser.signals import delivery
 from linuxuser.signals.hostside import ERESTARTSYS
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.futex import HostTimespec
+from linuxuser.syscalls.polling import Itimerspec, read_itimerspec, write_itimerspec
 from linuxuser.syscalls.structs import (itimerval_layout, pack_rusage, timespec_layout,
                                         timeval_layout, tms_layout)
 from linuxuser.syscalls.table import syscall
@@ -175,10 +176,6 @@ class _HostSigevent(ctypes.Structure):
                 ("tid", ctypes.c_int), ("pad", ctypes.c_int * 11)]
 
 
-class _HostItimerspec(ctypes.Structure):
-    _fields_ = [("interval", HostTimespec), ("value", HostTimespec)]
-
-
 def _timer_call(nr: int, *args) -> int:
     res = host.libc.syscall(ctypes.c_long(nr), *args)
     if res == -1:
@@ -205,38 +202,22 @@ def sys_timer_create(t, clock, sevp, timerid):
     return 0
 
 
-def _get_itimerspec(t, addr: int, time64: bool) -> _HostItimerspec:
-    layout = timespec_layout(t.arch, time64)
-    data = t.mem.read(addr, 2 * layout.size)
-    interval, value = layout.unpack(data[:layout.size]), layout.unpack(data[layout.size:])
-    if t.arch.bits == 32:       # a 32-bit task's tv_nsec is 32 bits (glibc pads it)
-        interval["nsec"], value["nsec"] = s32(interval["nsec"]), s32(value["nsec"])
-    return _HostItimerspec(HostTimespec(interval["sec"], interval["nsec"]),
-                           HostTimespec(value["sec"], value["nsec"]))
-
-
-def _put_itimerspec(t, addr: int, spec: _HostItimerspec, time64: bool) -> None:
-    layout = timespec_layout(t.arch, time64)
-    t.mem.write(addr, layout.pack({"sec": spec.interval.tv_sec, "nsec": spec.interval.tv_nsec})
-                + layout.pack({"sec": spec.value.tv_sec, "nsec": spec.value.tv_nsec}))
-
-
 def _timer_handlers(settime: str, gettime: str, time64: bool) -> None:
     @syscall(settime)
     def sys_timer_settime(t, timerid, flags, new, old):
-        spec = _get_itimerspec(t, new, time64)
-        previous = _HostItimerspec()
+        spec = read_itimerspec(t, new, time64)
+        previous = Itimerspec()
         _timer_call(_SYS_TIMER_SETTIME, ctypes.c_long(s32(timerid)), ctypes.c_long(s32(flags)),
                     ctypes.byref(spec), ctypes.byref(previous))
         if old:
-            _put_itimerspec(t, old, previous, time64)
+            write_itimerspec(t, old, previous, time64)
         return 0
 
     @syscall(gettime)
     def sys_timer_gettime(t, timerid, cur):
-        spec = _HostItimerspec()
+        spec = Itimerspec()
         _timer_call(_SYS_TIMER_GETTIME, ctypes.c_long(s32(timerid)), ctypes.byref(spec))
-        _put_itimerspec(t, cur, spec, time64)
+        write_itimerspec(t, cur, spec, time64)
         return 0
 
 

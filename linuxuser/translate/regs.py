@@ -47,3 +47,15 @@ def read_raw(uc: Uc, reg: int, size: int) -> bytes:
 def write_raw(uc: Uc, reg: int, data: bytes) -> None:
     buf = ctypes.create_string_buffer(bytes(data).ljust(8, b"\0"))
     _uc_reg_write(uc._uch, reg, buf)
+
+
+def reg_read(uc: Uc, reg: int) -> int:
+    """A register of up to 64 bits, through the library directly (the binding's
+    reg_read picks a register class per call: ~1.6 µs against ~0.5)."""
+    buf = ctypes.c_uint64()
+    _uc_reg_read(uc._uch, reg, ctypes.byref(buf))
+    return buf.value
+
+
+def reg_write(uc: Uc, reg: int, value: int) -> None:
+    _uc_reg_write(uc._uch, reg, ctypes.byref(ctypes.c_uint64(value & 0xFFFFFFFFFFFFFFFF)))
