@@ -14,7 +14,7 @@ from test_static_programs import assert_same
 ARCHES = list(guestbuild.ARCHES)
 NATIVE_ARCHES = [a for a, spec in guestbuild.ARCHES.items() if spec.native]
 SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "wait", "child",
-             "inherit"]
+             "stop", "inherit"]
 FATAL = ["blocked", "recursive"]
 # Where qemu-user itself is not what the kernel does, qemu's line is replaced
 # by the kernel's before comparing.  ARM and AArch64 Linux report an

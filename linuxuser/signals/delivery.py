@@ -222,9 +222,22 @@ def _default_action(vcpu, p: PendingSignal) -> None:
     if process.tracer is not None:
         process.tracer.delivered(vcpu, p.sig, p.info)
     if p.sig in DEFAULT_STOP:
-        os.kill(os.getpid(), signal.SIGSTOP)        # the whole process stops, as natively
+        _stop(p.sig)
         return
     process.end(128 + p.sig, p.sig)
+
+
+def _stop(sig: int) -> None:
+    """The whole process stops by `sig` (its parent's wait sees that signal),
+    until a SIGCONT."""
+    if hostside.available() and sig != signal.SIGSTOP:
+        hostside.set_host_action(sig, hostside.DEFAULT)
+        old = signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        signal.pthread_kill(threading.get_ident(), sig)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        hostside.set_host_action(sig, hostside.HANDLER)
+    else:
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 def _after_interrupted_call(vcpu, restart: tuple, act) -> None:

@@ -92,7 +92,12 @@ libc.syscall.restype = ctypes.c_long
 
 def raw_syscall(name: str, *args) -> int:
     """The host's syscall `name` (HOST_SYSCALLS) through libc's syscall(); OSError on -1."""
-    res = libc.syscall(ctypes.c_long(HOST_SYSCALLS[name]),
+    return raw_syscall_nr(HOST_SYSCALLS[name], *args)
+
+
+def raw_syscall_nr(nr: int, *args) -> int:
+    """The host's syscall number `nr` through libc's syscall(); OSError on -1."""
+    res = libc.syscall(ctypes.c_long(nr),
                        *(a if isinstance(a, (ctypes._SimpleCData, ctypes.Array)) or a is None
                          else ctypes.c_long(a) for a in args))
     if res == -1:
@@ -131,12 +136,15 @@ def _word(arg) -> int:
 def call(name: str, *args) -> int:
     """libc `name`(*args); a -1 result raises OSError with errno."""
     interruptible = INTERRUPTIBLE.get(name)
-    if interruptible is not None and signals_hostside.available():
+    if interruptible is not None:
         nr, extra = interruptible
-        res = signals_hostside.safe_syscall(nr, *[_word(a) for a in args], *extra)
-        if res < 0:
-            raise OSError(-res, _errno.errorcode.get(-res, "ERESTARTSYS"))
-        return res
+        words = [_word(a) for a in args] + list(extra)
+        if signals_hostside.available():
+            res = signals_hostside.safe_syscall(nr, *words)
+            if res < 0:
+                raise OSError(-res, _errno.errorcode.get(-res, "ERESTARTSYS"))
+            return res
+        return raw_syscall_nr(nr, *words)
     res = getattr(libc, name)(*args)
     if res == -1:
         err = ctypes.get_errno()

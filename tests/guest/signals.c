@@ -17,6 +17,8 @@
  *   wait      EINTR without SA_RESTART, a restarted read with it,
  *             sigwaitinfo, signalfd, sigsuspend, sigpending
  *   child     SIGCHLD from a child's exit, with its siginfo
+ *   stop      SIGTSTP's default action stops a child (its parent sees which
+ *             signal), SIGCONT continues it
  *   strace    (only when asked) one process's signals for comparing -strace:
  *             raise, kill, sigqueue, a read ended by EINTR, one restarted
  *   inherit   fork keeps handlers and the mask; execve keeps ignored signals
@@ -564,6 +566,23 @@ static void scenario_child(void)
            got_code, got_code == CLD_EXITED, got_pid == child, WEXITSTATUS(status));
 }
 
+/* -- default stop and continue ------------------------------------------------------------- */
+
+static void scenario_stop(void)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        raise(SIGTSTP);
+        _exit(5);
+    }
+    int status;
+    waitpid(child, &status, WUNTRACED);
+    printf("stop: stopped %d by signal %d\n", WIFSTOPPED(status), WSTOPSIG(status));
+    kill(child, SIGCONT);
+    waitpid(child, &status, 0);
+    printf("stop: continued and exited %d\n", WEXITSTATUS(status));
+}
+
 /* -- fork and execve ---------------------------------------------------------------------- */
 
 static void report_inherited(const char *who)
@@ -649,6 +668,7 @@ int main(int argc, char **argv)
         {"info", scenario_info}, {"faults", scenario_faults}, {"skip", scenario_skip},
         {"fp", scenario_fp}, {"flags", scenario_flags}, {"altstack", scenario_altstack},
         {"threads", scenario_threads}, {"wait", scenario_wait}, {"child", scenario_child},
+        {"stop", scenario_stop},
     };
     for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
         if (all || strcmp(what, scenarios[i].name) == 0)
