@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     if (killer == 0) {
         for (int i = 0; i < n; i++) {
             while (*ready != i + 1)              /* the target spins again */
-                ;
+                usleep(200);
             usleep(1000);
             *sent_at = bench_now();
             kill(me, SIGUSR1);
