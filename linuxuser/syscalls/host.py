@@ -92,6 +92,8 @@ libc.syscall.restype = ctypes.c_long
 
 def raw_syscall(name: str, *args) -> int:
     """The host's syscall `name` (HOST_SYSCALLS) through libc's syscall(); OSError on -1."""
+    if name in INTERRUPTIBLE:
+        return call(name, *args)
     return raw_syscall_nr(HOST_SYSCALLS[name], *args)
 
 
@@ -117,7 +119,8 @@ INTERRUPTIBLE = {"read": (0, ()), "write": (1, ()), "readv": (19, ()), "writev":
                  "sendmsg": (46, ()), "recvmsg": (47, ()), "wait4": (61, ()),
                  "ppoll": (271, (8,)), "epoll_pwait": (281, (8,)), "accept4": (288, ()),
                  "nanosleep": (35, ()), "clock_nanosleep": (230, ()),
-                 "rt_sigsuspend": (130, (8,)), "rt_sigtimedwait": (128, (8,))}
+                 "rt_sigsuspend": (130, (8,)), "rt_sigtimedwait": (128, (8,)),
+                 "fcntl": (72, ()), "flock": (73, ()), "waitid": (247, ())}
 
 
 def _word(arg) -> int:
