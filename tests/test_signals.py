@@ -205,3 +205,49 @@ def test_go_program_matches_native(arch, go_programs, run_linuxuser, run_native)
     assert expected.returncode == 0 and b"recovered" in expected.stdout, expected
     actual = run_linuxuser([go_programs[arch]])
     assert_same(actual, expected, labels=("linuxuser", "native x86_64"))
+
+
+def _interactive(cmd: list, keys: list) -> tuple[bytes, int]:
+    """Run `cmd` on a pseudo-terminal, typing each of `keys` (bytes, seconds to
+    wait after); returns what the terminal showed and the exit status."""
+    import os
+    import pty
+    import select
+    import time
+    from conftest import make_env
+    env = make_env({"PS1": "$ ", "HOME": "/nonexistent", "ENV": ""})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(str(cmd[0]), [str(c) for c in cmd], env)
+    out = b""
+
+    def pump(seconds: float) -> None:
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+    pump(3)
+    for text, wait in keys:
+        os.write(fd, text)
+        pump(wait)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return out, status
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_busybox_interactive_ctrl_c(arch):
+    """An interactive shell: Ctrl-C ends the foreground job, not the shell,
+    whose `$?` is then 130; as under qemu-user."""
+    from conftest import linuxuser_command, qemu_binary
+    from test_busybox import busybox_path
+    keys = [(b"sleep 5\n", 2), (b"\x03", 1.5), (b"echo alive $?\n", 1.5), (b"exit\n", 1.5)]
+    bb = busybox_path(arch)
+    expected = _interactive([qemu_binary(arch), bb, "sh", "-i"], keys)
+    assert b"alive 130" in expected[0], expected
+    actual = _interactive([*linuxuser_command(), bb, "sh", "-i"], keys)
+    assert actual == expected

@@ -19,9 +19,9 @@ import threading
 from linuxuser.errors import GuestFault
 from linuxuser.memory import PAGE_SIZE
 from linuxuser.signals import (DEFAULT_ACTION, DEFAULT_IGNORE, DEFAULT_STOP, SA_NODEFER,
-                               SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO,
-                               SIG_DFL, SIG_IGN, SIGRTMIN_KERNEL, UNBLOCKABLE, PendingSignal,
-                               bit, hostside, siginfo)
+                               SA_RESETHAND, SA_RESTART, SA_RESTORER, SIG_DFL, SIG_IGN,
+                               SIGRTMIN_KERNEL, UNBLOCKABLE, PendingSignal, bit, hostside,
+                               siginfo)
 
 ERESTARTSYS = hostside.ERESTARTSYS
 FAULT_CODES = {signal.SIGBUS: siginfo.BUS_ADRERR, signal.SIGFPE: siginfo.FPE_INTDIV}
