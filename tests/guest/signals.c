@@ -93,6 +93,16 @@ static void scenario_info(void)
     sigqueue(getpid(), SIGRTMIN + 1, v);
     printf("sigqueue: rt %d value %ld ", got == SIGRTMIN + 1, got_value);
     print_info("");
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGUSR1;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_value.sival_int = 77;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGUSR1, &si);
+    printf("rt_tgsigqueueinfo: value %ld ", got_value);
+    print_info("");
     struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN + 2,
                           .sigev_value.sival_int = 99};
     set_action(SIGRTMIN + 2, record, 0);
