@@ -10,7 +10,7 @@ from unicorn import arm64_const as A
 
 from linuxuser.signals import SA_RESTORER, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
-from linuxuser.translate.regs import read_raw, reg_read, reg_write, write_raw
+from linuxuser.translate.regs import RegisterBlock, reg_read, reg_write
 
 INFO_SIZE, UC_SIZE = 128, 4560
 FRAME_SIZE = INFO_SIZE + UC_SIZE                   # 4688, a multiple of 16
@@ -19,6 +19,7 @@ FPSIMD_MAGIC, FPSIMD_SIZE = 0x46508001, 528
 XREGS = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(29)] + [
     A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
 QREGS = [getattr(A, f"UC_ARM64_REG_Q{i}") for i in range(32)]
+XREG_BLOCK, QREG_BLOCK = RegisterBlock(XREGS), RegisterBlock(QREGS, 16)
 NZCV_MASK = 0xF0000000
 # The vDSO's __kernel_rt_sigreturn: mov x8, #139; svc #0.
 TRAMPOLINE = bytes.fromhex("681180d2" "010000d4")
@@ -31,14 +32,14 @@ class Aarch64Frames:
     def setup(self, vcpu, sig: int, info: bytes, act: SigAction, oldmask: int,
               fault_address: int, trampoline: int) -> None:
         uc = vcpu.uc
-        x = [reg_read(uc, r) for r in XREGS]
+        x = XREG_BLOCK.read(uc)
         sp, pc = reg_read(uc, A.UC_ARM64_REG_SP), reg_read(uc, A.UC_ARM64_REG_PC)
         nzcv = reg_read(uc, A.UC_ARM64_REG_NZCV) & NZCV_MASK
         record = (frame_stack(vcpu, sp, act) - 16) & ~15
         frame = record - FRAME_SIZE
         fpsimd = struct.pack("<IIII", FPSIMD_MAGIC, FPSIMD_SIZE,
                              reg_read(uc, A.UC_ARM64_REG_FPSR), reg_read(uc, A.UC_ARM64_REG_FPCR))
-        fpsimd += b"".join(read_raw(uc, q, 16) for q in QREGS)
+        fpsimd += b"".join(QREG_BLOCK.read_bytes(uc))
         ucontext = (struct.pack("<QQ", 0, 0) + vcpu.altstack.pack(vcpu.arch, sp)
                     + struct.pack("<Q", oldmask)).ljust(MCONTEXT, b"\0")
         ucontext += struct.pack("<Q31QQQQ", fault_address, *x, sp, pc, nzcv).ljust(
@@ -66,8 +67,7 @@ class Aarch64Frames:
         data = mem.read(ucaddr, UC_SIZE)
         mask, = struct.unpack_from("<Q", data, SIGMASK)
         values = struct.unpack_from("<31QQQQ", data, MCONTEXT + 8)
-        for reg, value in zip(XREGS, values[:31]):
-            reg_write(uc, reg, value)
+        XREG_BLOCK.write(uc, list(values[:31]))
         reg_write(uc, A.UC_ARM64_REG_SP, values[31])
         reg_write(uc, A.UC_ARM64_REG_PC, values[32])
         reg_write(uc, A.UC_ARM64_REG_NZCV, values[33] & NZCV_MASK)
@@ -75,9 +75,8 @@ class Aarch64Frames:
         if magic == FPSIMD_MAGIC and size == FPSIMD_SIZE:
             reg_write(uc, A.UC_ARM64_REG_FPSR, fpsr)
             reg_write(uc, A.UC_ARM64_REG_FPCR, fpcr)
-            for i, q in enumerate(QREGS):
-                start = RESERVED + 16 + 16 * i
-                write_raw(uc, q, data[start:start + 16])
+            QREG_BLOCK.write_bytes(uc, [data[RESERVED + 16 + 16 * i:RESERVED + 32 + 16 * i]
+                                        for i in range(32)])
         return mask
 
 

@@ -9,7 +9,7 @@ from unicorn import arm_const as A
 
 from linuxuser.signals import SA_RESTORER, SA_SIGINFO, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
-from linuxuser.translate.regs import reg_read, reg_write
+from linuxuser.translate.regs import RegisterBlock, reg_read, reg_write
 
 CPSR_T, CPSR_E = 1 << 5, 1 << 9
 CPSR_IT = (0x3F << 10) | (3 << 25)
@@ -20,6 +20,8 @@ NON_RT_FLAGS = 0x5AC3C35A                          # uc_flags of a non-RT frame
 GREGS = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [
     A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_CPSR]
 DREGS = [getattr(A, f"UC_ARM_REG_D{i}") for i in range(32)]
+GREG_BLOCK, RESTORED_BLOCK, DREG_BLOCK = (RegisterBlock(GREGS), RegisterBlock(GREGS[:15]),
+                                          RegisterBlock(DREGS))
 # The kernel's sigpage: sigreturn and rt_sigreturn, ARM then Thumb.
 #   mov r7, #119; svc 0 | movs r7, #119; svc 0 | mov r7, #173; svc 0 | movs r7, #173; svc 0
 TRAMPOLINE = bytes.fromhex("7770a0e3000000ef" "7727" "00df" "00000000"
@@ -34,7 +36,7 @@ class ArmFrames:
     def setup(self, vcpu, sig: int, info: bytes, act: SigAction, oldmask: int,
               fault_address: int, trampoline: int) -> None:
         uc = vcpu.uc
-        regs = [reg_read(uc, r) for r in GREGS]
+        regs = GREG_BLOCK.read(uc)
         rt = bool(act.flags & SA_SIGINFO)
         sp = frame_stack(vcpu, regs[13], act)
         size = INFO_SIZE + SIGFRAME_SIZE if rt else SIGFRAME_SIZE
@@ -66,7 +68,7 @@ class ArmFrames:
                                  fault_address & 0xFFFFFFFF)
         sigmask = struct.pack("<Q", oldmask).ljust(REGSPACE - SIGMASK, b"\0")
         vfp = struct.pack("<II", VFP_MAGIC, VFP_SIZE) + b"".join(
-            struct.pack("<Q", reg_read(uc, d)) for d in DREGS) + struct.pack(
+            DREG_BLOCK.read_bytes(uc)) + struct.pack(
             "<I4xIII4x", reg_read(uc, A.UC_ARM_REG_FPSCR), reg_read(uc, A.UC_ARM_REG_FPEXC), 0, 0)
         regspace = (vfp + bytes(8)).ljust(UC_SIZE - REGSPACE, b"\0")   # then the end marker
         return head + sigcontext + sigmask + regspace
@@ -86,17 +88,14 @@ class ArmFrames:
         data = mem.read(ucaddr, UC_SIZE)
         regs = struct.unpack_from("<17I", data, MCONTEXT + 12)
         mask = struct.unpack_from("<Q", data, SIGMASK)[0]
-        for reg, value in zip(GREGS[:16], regs[:16]):
-            reg_write(uc, reg, value)
+        RESTORED_BLOCK.write(uc, list(regs[:15]))
         cpsr = reg_read(uc, A.UC_ARM_REG_CPSR)
         user_bits = 0xF80F0000 | CPSR_T | CPSR_IT | CPSR_E     # flags, GE, IT, T, E
         reg_write(uc, A.UC_ARM_REG_CPSR, cpsr & ~user_bits | regs[16] & user_bits)
         reg_write(uc, A.UC_ARM_REG_PC, regs[15] & ~1 | (1 if regs[16] & CPSR_T else 0))
         magic, size = struct.unpack_from("<II", data, REGSPACE)
         if magic == VFP_MAGIC and size == VFP_SIZE:
-            d = struct.unpack_from("<32Q", data, REGSPACE + 8)
-            for reg, value in zip(DREGS, d):
-                reg_write(uc, reg, value)
+            DREG_BLOCK.write(uc, list(struct.unpack_from("<32Q", data, REGSPACE + 8)))
             fpscr, = struct.unpack_from("<I", data, REGSPACE + 8 + 256)
             reg_write(uc, A.UC_ARM_REG_FPSCR, fpscr)
         return mask

@@ -13,8 +13,8 @@ from unicorn import x86_const as X
 from linuxuser.signals import SA_RESTORER, SA_SIGINFO, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
 from linuxuser.signals.frames_x86_64 import (EFLAGS_DF, EFLAGS_RF, EFLAGS_TF, EFLAGS_USER,
-                                             FXSAVE_SIZE, STREGS, fxrstor, fxsave, reset_fpu)
-from linuxuser.translate.regs import read_raw, reg_read, reg_write
+                                             FXSAVE_SIZE, ST_BLOCK, fxrstor, fxsave, reset_fpu)
+from linuxuser.translate.regs import reg_read, reg_write
 
 FSAVE_HEADER = 112                  # struct fregs_state, before the FXSAVE image
 SIGFRAME_SIZE, RT_FRAME_SIZE = 732, 268
@@ -37,7 +37,7 @@ def _fpstate(uc) -> bytes:
     fx = fxsave(uc, 8)
     header = struct.pack("<7I", reg_read(uc, X.UC_X86_REG_FPCW), reg_read(uc, X.UC_X86_REG_FPSW),
                          reg_read(uc, X.UC_X86_REG_FPTAG), 0, 0, 0, 0)
-    header += b"".join(read_raw(uc, r, 10) for r in STREGS)
+    header += b"".join(ST_BLOCK.read_bytes(uc))
     header += struct.pack("<HH", reg_read(uc, X.UC_X86_REG_FPSW), 0)
     return header + fx
 

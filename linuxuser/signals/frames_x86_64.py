@@ -11,7 +11,7 @@ from unicorn import x86_const as X
 from linuxuser.errors import GuestFault
 from linuxuser.signals import SA_RESTORER, SigAction
 from linuxuser.signals.frames import frame_stack, write_frame
-from linuxuser.translate.regs import read_raw, reg_read, reg_write, write_raw
+from linuxuser.translate.regs import RegisterBlock, reg_read, reg_write
 
 REDZONE = 128
 UC_OFFSET, INFO_OFFSET, FRAME_SIZE = 8, 312, 440
@@ -30,6 +30,9 @@ GREGS = [X.UC_X86_REG_R8, X.UC_X86_REG_R9, X.UC_X86_REG_R10, X.UC_X86_REG_R11,
          X.UC_X86_REG_RIP, X.UC_X86_REG_EFLAGS]
 STREGS = [getattr(X, f"UC_X86_REG_ST{i}") for i in range(8)]
 XMMREGS = [getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)]
+GREG_BLOCK, RESTORED_BLOCK = RegisterBlock(GREGS), RegisterBlock(GREGS[:17])
+ST_BLOCK = RegisterBlock(STREGS, 10)
+XMM_BLOCKS = {n: RegisterBlock(XMMREGS[:n], 16) for n in (8, 16)}
 
 
 def fxsave(uc, nxmm: int) -> bytes:
@@ -39,8 +42,8 @@ def fxsave(uc, nxmm: int) -> bytes:
     head = struct.pack("<HHBxHQQII", reg_read(uc, X.UC_X86_REG_FPCW),
                        reg_read(uc, X.UC_X86_REG_FPSW), abridged, 0, 0, 0,
                        reg_read(uc, X.UC_X86_REG_MXCSR), 0xFFFF)
-    st = b"".join(read_raw(uc, r, 10).ljust(16, b"\0") for r in STREGS)
-    xmm = b"".join(read_raw(uc, r, 16) for r in XMMREGS[:nxmm])
+    st = b"".join(v.ljust(16, b"\0") for v in ST_BLOCK.read_bytes(uc))
+    xmm = b"".join(XMM_BLOCKS[nxmm].read_bytes(uc))
     return (head + st + xmm).ljust(FXSAVE_SIZE, b"\0")
 
 
@@ -49,12 +52,10 @@ def fxrstor(uc, data: bytes, nxmm: int) -> None:
     reg_write(uc, X.UC_X86_REG_FPCW, fcw)
     reg_write(uc, X.UC_X86_REG_FPSW, fsw)
     reg_write(uc, X.UC_X86_REG_MXCSR, mxcsr & 0xFFFF)
-    for i, r in enumerate(STREGS):
-        write_raw(uc, r, data[32 + 16 * i:42 + 16 * i])
+    ST_BLOCK.write_bytes(uc, [data[32 + 16 * i:42 + 16 * i] for i in range(8)])
     reg_write(uc, X.UC_X86_REG_FPTAG, sum(0 if abridged >> i & 1 else 3 << (2 * i)
                                          for i in range(8)))
-    for i, r in enumerate(XMMREGS[:nxmm]):
-        write_raw(uc, r, data[160 + 16 * i:176 + 16 * i])
+    XMM_BLOCKS[nxmm].write_bytes(uc, [data[160 + 16 * i:176 + 16 * i] for i in range(nxmm)])
 
 
 def reset_fpu(uc) -> None:
@@ -73,7 +74,7 @@ class X86_64Frames:
         if not act.flags & SA_RESTORER:
             raise GuestFault(act.handler)       # the kernel refuses (-EFAULT: SIGSEGV)
         uc = vcpu.uc
-        regs = [reg_read(uc, r) for r in GREGS]
+        regs = GREG_BLOCK.read(uc)
         sp = regs[15]
         fpstate = (frame_stack(vcpu, sp - REDZONE, act) - FXSAVE_SIZE) & ~63
         frame = ((fpstate - FRAME_SIZE) & ~15) - 8
@@ -106,8 +107,7 @@ class X86_64Frames:
         values = struct.unpack_from("<18Q", data, MCONTEXT)
         fpstate, = struct.unpack_from("<Q", data, MCONTEXT + 184)
         mask, = struct.unpack_from("<Q", data, SIGMASK)
-        for reg, value in zip(GREGS[:17], values[:17]):
-            reg_write(uc, reg, value)
+        RESTORED_BLOCK.write(uc, list(values[:17]))
         eflags = reg_read(uc, X.UC_X86_REG_EFLAGS)
         reg_write(uc, X.UC_X86_REG_EFLAGS, eflags & ~EFLAGS_USER | values[17] & EFLAGS_USER)
         if fpstate:
