@@ -15,7 +15,7 @@ from linuxuser.signals import delivery
 from linuxuser.signals.hostside import ERESTARTSYS
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.futex import HostTimespec
-from linuxuser.syscalls.polling import Itimerspec, read_itimerspec, write_itimerspec
+from linuxuser.syscalls.polling import itimerspec_handlers
 from linuxuser.syscalls.structs import (itimerval_layout, pack_rusage, timespec_layout,
                                         timeval_layout, tms_layout)
 from linuxuser.syscalls.table import syscall
@@ -202,27 +202,12 @@ def sys_timer_create(t, clock, sevp, timerid):
     return 0
 
 
-def _timer_handlers(settime: str, gettime: str, time64: bool) -> None:
-    @syscall(settime)
-    def sys_timer_settime(t, timerid, flags, new, old):
-        spec = read_itimerspec(t, new, time64)
-        previous = Itimerspec()
-        _timer_call(_SYS_TIMER_SETTIME, ctypes.c_long(s32(timerid)), ctypes.c_long(s32(flags)),
-                    ctypes.byref(spec), ctypes.byref(previous))
-        if old:
-            write_itimerspec(t, old, previous, time64)
-        return 0
-
-    @syscall(gettime)
-    def sys_timer_gettime(t, timerid, cur):
-        spec = Itimerspec()
-        _timer_call(_SYS_TIMER_GETTIME, ctypes.c_long(s32(timerid)), ctypes.byref(spec))
-        write_itimerspec(t, cur, spec, time64)
-        return 0
-
-
-_timer_handlers("timer_settime", "timer_gettime", False)
-_timer_handlers("timer_settime64", "timer_gettime64", True)
+for _names, _time64 in ((("timer_settime", "timer_gettime"), False),
+                        (("timer_settime64", "timer_gettime64"), True)):
+    itimerspec_handlers(*_names, _time64,
+                        lambda timer, flags, new, old: _timer_call(
+                            _SYS_TIMER_SETTIME, ctypes.c_long(timer), ctypes.c_long(flags), new, old),
+                        lambda timer, cur: _timer_call(_SYS_TIMER_GETTIME, ctypes.c_long(timer), cur))
 
 
 @syscall("timer_getoverrun")
