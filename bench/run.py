@@ -56,6 +56,7 @@ PROGRAMS = {p.name: p for p in (
     Program("fileio", "fileio.c", src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
     Program("atomics", "atomics.c", flags=("-pthread",), src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
     Program("threads", "threads.c", flags=("-pthread",), src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
+    Program("signals", "signals.c", src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
 )}
 PIGZ_INPUT_SIZE = 16 << 20
 
@@ -84,6 +85,10 @@ WORKLOADS = (
     *(Workload("threads", f"parallel: {n} thread{'s' * (n > 1)}", "threads", (str(n),),
                needs="threads (#4)" if n > 1 else "")
       for n in (1, 2, 4)),
+    Workload("signals", "signals: raise, handler, sigreturn", "signals", ("roundtrip",),
+             (("roundtrip", "us"),), needs="signals (#13)"),
+    Workload("signals", "signals: kill to a spinning thread", "signals", ("latency",),
+             (("median", "us"), ("p99", "us")), needs="signals (#13)"),
     Workload("startup", "start-up: static hello", "hello", (), (("wall", "s"),)),
     *(Workload("pigz", f"pigz -p {n}, 16 MiB", "pigz", ("-c", "-6", "-p", str(n), "{input}"),
                (("wall", "s"),), needs="dynamic programs (#7)" + (", threads (#4)" if n > 1 else ""))

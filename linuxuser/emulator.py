@@ -11,6 +11,8 @@ from linuxuser.loader.elf import read_elf
 from linuxuser.loader.load import load_program
 from linuxuser.loader.sysroot import default_sysroot
 from linuxuser.process import GuestProcess, Options
+from linuxuser.signals import delivery
+from linuxuser.signals import hostside as signals_hostside
 from linuxuser.translate.vcpu import Vcpu
 
 
@@ -25,6 +27,13 @@ def run_program(options: Options, program: str, argv: list[bytes],
     process = GuestProcess(elf.arch, options)
     process.exe_path = os.path.realpath(program)
     process.argv = argv
+    process.inherit_host_dispositions()
+    # linuxuser's signal handlers before the first engine: its fault handler
+    # (direct addressing) hands on what is not a guest fault to them.
+    if signals_hostside.available():
+        delivery.install(process)
+    else:
+        reset_host_signals()
     vcpu = Vcpu(process)
     hwcaps = elf.arch.hwcaps(vcpu.uc)       # before any guest memory is mapped in
     vcpu.attach_memory()
@@ -34,10 +43,8 @@ def run_program(options: Options, program: str, argv: list[bytes],
     elf.arch.set_start_state(vcpu.uc, entry, sp)
     if "page" in options.debug:
         process.debug_log.page()
-    process.inherit_host_dispositions()
     # The signal mask crosses execve: a guest that exec'd us left its mask on the host.
     vcpu.sigmask = sum(1 << (sig - 1) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, []))
-    reset_host_signals()
     vcpu.run()
     # The main guest thread called exit(2) while others run: they end the process.
     process.wait_for_end()

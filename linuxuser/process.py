@@ -14,18 +14,12 @@ from typing import NoReturn
 from linuxuser.loader import sysroot
 from linuxuser.log import Log
 from linuxuser.memory import GuestMemory
+from linuxuser.signals import DEFAULT_ACTION, DEFAULT_CORE, SIG_IGN, SigAction, hostside
 from linuxuser.threads import ThreadRegistry
 from linuxuser.syscalls import strace
 from linuxuser.syscalls.strace import StraceOptions
 from linuxuser.translate.arch import Arch
 
-# Signals whose default action dumps core (qemu-user prints a line for these).
-CORE_SIGNALS = {signal.SIGQUIT, signal.SIGILL, signal.SIGTRAP, signal.SIGABRT,
-                signal.SIGBUS, signal.SIGFPE, signal.SIGSEGV, signal.SIGSYS,
-                signal.SIGXCPU, signal.SIGXFSZ}
-# Signals whose default action is to do nothing.
-IGNORED_BY_DEFAULT = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT}
-SIG_DFL, SIG_IGN = 0, 1
 
 
 @dataclass
@@ -74,8 +68,8 @@ class GuestProcess:
         self.auxv = b""               # as placed on the initial stack (/proc/self/auxv)
         self.brk_start = self.brk = 0
         self.mmap_top = arch.stack_top
-        self.sigactions: dict[int, bytes] = {}
-        self.sigmask = 0
+        self.sigactions: dict[int, SigAction] = {}
+        self.sigreturn_page: int | None = None   # the sigreturn trampolines, once mapped
         self.exit_status: int | None = None
         self.killed_by: int | None = None
         self._ending = threading.Lock()
@@ -96,39 +90,39 @@ class GuestProcess:
         if not self.log.move_off(fd):
             raise OSError(errno.EBUSY, "linuxuser's log holds this descriptor")
 
-    def disposition(self, sig: int) -> int:
-        """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""
-        act = self.sigactions.get(sig)
-        if not act:
-            return SIG_DFL
-        return int.from_bytes(act[:self.arch.word_size], "little")
+    def action(self, sig: int) -> SigAction:
+        """The guest's sigaction for `sig`."""
+        return self.sigactions.get(sig, DEFAULT_ACTION)
 
-    def set_disposition(self, sig: int, act: bytes) -> None:
+    def set_action(self, sig: int, act: SigAction) -> None:
         """Record the guest's sigaction for `sig`; mirror SIG_IGN on the host.
 
-        An ignored signal must be ignored by the host process too (a write to a
-        closed pipe then fails with EPIPE instead of killing linuxuser, and
-        children started by execve inherit it); anything else is the host's
-        default action, since guest handlers are not run.
+        An ignored signal is ignored by the host process too: the kernel then
+        discards it without interrupting a blocking call, and programs the guest
+        execs inherit it.  Anything else goes to linuxuser's handler, which
+        queues it for the guest; linuxuser's own fault handling stays whatever
+        the guest asks (a guest SIGSEGV handler or SIG_DFL must not remove it).
         """
         self.sigactions[sig] = act
-        if sig in (signal.SIGKILL, signal.SIGSTOP):
+        if sig in hostside.NOT_CATCHABLE or sig in hostside.FAULT_SIGNALS:
+            return
+        if hostside.available():
+            hostside.set_host_action(sig, hostside.IGNORE if act.handler == SIG_IGN
+                                     else hostside.HANDLER)
             return
         try:
-            signal.signal(sig, signal.SIG_IGN if self.disposition(sig) == SIG_IGN
-                          else signal.SIG_DFL)
+            signal.signal(sig, signal.SIG_IGN if act.handler == SIG_IGN else signal.SIG_DFL)
         except (OSError, ValueError):
             pass
 
     def inherit_host_dispositions(self) -> None:
         """Signals ignored by whoever started us stay ignored for the guest (nohup)."""
-        ignored = (1).to_bytes(self.arch.word_size, "little")
         for sig in range(1, signal.NSIG):
             if sig in (signal.SIGPIPE, signal.SIGXFSZ):
                 continue                  # Python itself ignores these at start-up
             try:
                 if signal.getsignal(sig) == signal.SIG_IGN:
-                    self.sigactions[sig] = ignored
+                    self.sigactions[sig] = SigAction(SIG_IGN, 0, 0, 0)
             except (OSError, ValueError):
                 pass
 
@@ -140,6 +134,9 @@ class GuestProcess:
         """
         self.pid = os.getpid()
         vcpu.tid = self.pid
+        vcpu.pending = []                 # a child starts with nothing pending
+        if hostside.available():
+            hostside.take_queued()
         self.threads.after_fork_child(vcpu)
         self._ending = threading.Lock()
         self.memory.after_fork_child(vcpu.uc)
@@ -158,27 +155,6 @@ class GuestProcess:
         every thread ends at once and the process exits with `status`."""
         vcpu.ending = (status & 0xFF, None)
 
-    def deliver_fatal_signal(self, vcpu, sig: int, addr: int | None, *,
-                             sent_by_syscall: bool = False) -> None:
-        """A signal the guest cannot survive here: its default action ends the process.
-
-        A signal sent by a syscall (kill, tgkill to itself) ends it once that
-        syscall has returned, as the kernel delivers it on the way back to user
-        mode: its strace line shows `= 0` first.  (Guest signal handlers are not
-        run yet: a handled synchronous fault also ends the process, as its
-        default action would.)
-        """
-        if self.disposition(sig) == SIG_IGN and sig not in CORE_SIGNALS:
-            return
-        if sig in IGNORED_BY_DEFAULT:
-            return
-        if self.tracer is not None:
-            self.tracer.signal(vcpu, sig, addr)
-        if sent_by_syscall:
-            vcpu.ending = (128 + sig, sig)
-        else:
-            self.end(128 + sig, sig)
-
     def end(self, status: int, killed_by: int | None) -> NoReturn:
         """The process ends now, with `status` or killed by `killed_by`.
 
@@ -195,7 +171,9 @@ class GuestProcess:
         self.finish()
 
     def wait_for_end(self) -> NoReturn:
-        """The main host thread after the main guest thread exited alone."""
+        """The main host thread after the main guest thread exited alone: it
+        takes no signal (the kernel must pick a guest thread for them)."""
+        hostside.set_thread_mask(~0)
         while True:
             threading.Event().wait()
 
@@ -210,7 +188,7 @@ class GuestProcess:
             self.tracer.finish(self.exit_status, self.killed_by)
         if self.killed_by is not None:
             sig = self.killed_by
-            if sig in CORE_SIGNALS:
+            if sig in DEFAULT_CORE:
                 msg = (f"linuxuser: uncaught target signal {sig} "
                        f"({signal.strsignal(sig)}) - core dumped\n")
                 try:

@@ -153,6 +153,8 @@ def _programs() -> dict[str, Program]:
         Program("clock", "clock.c"),
         Program("threads", "threads.c", libs=("-pthread",)),
         Program("futex", "futex.c", libs=("-pthread",)),
+        Program("signals", "signals.c", libs=("-pthread",),
+                arch_flags={"arm": ("-mfpu=neon",)}),    # clobbers every NEON register
         Program("atomics", "atomics.c", libs=("-pthread",),
                 arch_flags={"x86_64": ("-mcx16",)}),
         Program("strace_calls", "strace_calls.c"),

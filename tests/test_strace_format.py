@@ -336,7 +336,8 @@ def test_signal_sent_by_a_syscall_follows_its_line(tmp_path):
     vcpu, nr = thread(process, 100, "tgkill", 100, 100, 6)
     process.threads.vcpus = [vcpu]
     call = tracer.enter(vcpu, nr, "tgkill")
-    tracer.signal(vcpu, 6, None)                 # delivered while tgkill runs
+    from linuxuser.signals import siginfo         # delivered while tgkill runs
+    tracer.delivered(vcpu, 6, siginfo.user(process.arch, 6, siginfo.SI_TKILL, pid=100))
     tracer.leave(call, 0)
     tracer.finish(None, 6)
     uid = os.getuid()

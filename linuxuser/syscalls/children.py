@@ -23,6 +23,7 @@ from linuxuser.errors import ExecError
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.sysroot import default_sysroot, interpreter_path
 from linuxuser.memory import PROT_WRITE
+from linuxuser.signals import delivery
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import AT_FDCWD, s32
 from linuxuser.syscalls.fs import host_path_of
@@ -67,12 +68,17 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
     if flags & CLONE_PARENT_SETTID:
         t.mem.check(parent_tid_ptr, 4, PROT_WRITE)
     # No other thread may be changing the memory map while its state is copied.
+    # Signals wait (blocked) until each side has settled: the child's copy of
+    # the signals queued for this thread is not the child's, but a signal sent
+    # to the child right after the fork is.
+    delivery.block_all(t)
     with t.mem.lock:
         parent = os.getpid()
         pid = os.fork()
     if pid == 0:
         t.process.after_fork_child(t)
         t.process.linuxuser_pids.add(parent)
+        delivery.set_mask(t, t.sigmask)
         if child_stack:
             t.uc.reg_write(t.arch.sp_reg, child_stack)
         if flags & CLONE_SETTLS:
@@ -83,6 +89,7 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
             t.clear_child_tid = child_tid_ptr
         return 0
     t.process.linuxuser_pids.add(pid)
+    delivery.set_mask(t, t.sigmask)
     if flags & CLONE_PARENT_SETTID:
         t.mem.write(parent_tid_ptr, struct.pack("<i", pid))
     return pid
@@ -175,21 +182,17 @@ def _exec_host(t, path, argv: list[bytes], envp: list[bytes]) -> int:
     if not argv:
         argv = [b""]              # os.execve insists on one argument, as Linux >= 5.18
     env = dict(e.split(b"=", 1) for e in envp if b"=" in e)
-    old_mask = signal.pthread_sigmask(signal.SIG_SETMASK, _host_sigset(t.sigmask))
+    # The mask crosses execve: the host thread's already mirrors the guest's.
+    delivery.prepare_exec(t)
     try:
         os.execve(path, argv, env)
     except OSError as err:
+        delivery.exec_failed(t)
         return -(err.errno or errno.ENOEXEC)
     except ValueError:            # an embedded NUL cannot happen; a bad env entry can
+        delivery.exec_failed(t)
         return -errno.EINVAL
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     return -errno.ENOEXEC          # not reached
-
-
-def _host_sigset(mask: int) -> set[int]:
-    return {sig for sig in range(1, 65) if mask >> (sig - 1) & 1
-            and sig not in (signal.SIGKILL, signal.SIGSTOP) and sig < signal.NSIG}
 
 
 @syscall("execve")

@@ -167,7 +167,7 @@ def fcntl_lock(t, fd: int, cmd: int, arg: int) -> int:
 
 @syscall("flock")
 def sys_flock(t, fd, operation):
-    fcntl.flock(s32(fd), s32(operation))
+    host.call("flock", s32(fd), s32(operation))
     return 0
 
 

@@ -46,7 +46,8 @@ _UADDR2_ACCESS = {FUTEX_WAKE_OP: PROT_READ | PROT_WRITE,
                   FUTEX_CMP_REQUEUE_PI: PROT_READ | PROT_WRITE}
 
 
-class _HostTimespec(ctypes.Structure):
+class HostTimespec(ctypes.Structure):
+    """struct timespec of the host (x86-64), for host calls that take one."""
     _fields_ = [("tv_sec", ctypes.c_int64), ("tv_nsec", ctypes.c_int64)]
 
 
@@ -74,7 +75,7 @@ def do_futex(t, uaddr: int, op: int, val: int, arg4: int, uaddr2: int, val3: int
         if arg4:
             layout = timespec_layout(t.arch, time64)
             ts = layout.unpack(t.mem.read(arg4, layout.size))
-            timeout = ctypes.byref(_HostTimespec(ts["sec"], ts["nsec"]))
+            timeout = ctypes.byref(HostTimespec(ts["sec"], ts["nsec"]))
         fourth = timeout
     else:
         fourth = arg4 & 0xFFFFFFFF               # val2: a count, passed in the pointer slot

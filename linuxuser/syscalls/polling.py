@@ -256,6 +256,8 @@ class Itimerspec(ctypes.Structure):
 def read_itimerspec(t, addr: int, time64: bool) -> Itimerspec:
     layout = itimerspec_layout(t.arch, time64)
     v = layout.unpack(t.mem.read(addr, layout.size))
+    if t.arch.bits == 32:       # a 32-bit task's tv_nsec is 32 bits (glibc pads time64's)
+        v["interval_nsec"], v["value_nsec"] = s32(v["interval_nsec"]), s32(v["value_nsec"])
     return Itimerspec(Timespec(v["interval"], v["interval_nsec"]),
                       Timespec(v["value"], v["value_nsec"]))
 
@@ -266,26 +268,33 @@ def write_itimerspec(t, addr: int, its: Itimerspec, time64: bool) -> None:
         "value": its.value.sec, "value_nsec": its.value.nsec}))
 
 
-def _timerfd_handlers(settime: str, gettime: str, time64: bool) -> None:
+def itimerspec_handlers(settime: str, gettime: str, time64: bool, host_settime,
+                        host_gettime) -> None:
+    """The settime/gettime pair of a host timer kind (timerfd, POSIX timers):
+    host_settime(id, flags, new, old) and host_gettime(id, cur) take pointers
+    to host struct itimerspec."""
     @syscall(settime)
-    def sys_timerfd_settime(t, fd, flags, new, old):
+    def sys_settime(t, timer, flags, new, old):
         its = read_itimerspec(t, new, time64)
         if old:
             t.mem.check(old, itimerspec_layout(t.arch, time64).size, PROT_WRITE)
         prev = Itimerspec()
-        host.call("timerfd_settime", s32(fd), s32(flags), ctypes.byref(its), ctypes.byref(prev))
+        host_settime(s32(timer), s32(flags), ctypes.byref(its), ctypes.byref(prev))
         if old:
             write_itimerspec(t, old, prev, time64)
         return 0
 
     @syscall(gettime)
-    def sys_timerfd_gettime(t, fd, cur):
+    def sys_gettime(t, timer, cur):
         its = Itimerspec()
         t.mem.check(cur, itimerspec_layout(t.arch, time64).size, PROT_WRITE)
-        host.call("timerfd_gettime", s32(fd), ctypes.byref(its))
+        host_gettime(s32(timer), ctypes.byref(its))
         write_itimerspec(t, cur, its, time64)
         return 0
 
 
-_timerfd_handlers("timerfd_settime", "timerfd_gettime", False)
-_timerfd_handlers("timerfd_settime64", "timerfd_gettime64", True)
+for _names, _time64 in ((("timerfd_settime", "timerfd_gettime"), False),
+                        (("timerfd_settime64", "timerfd_gettime64"), True)):
+    itimerspec_handlers(*_names, _time64,
+                        lambda fd, flags, new, old: host.call("timerfd_settime", fd, flags, new, old),
+                        lambda fd, cur: host.call("timerfd_gettime", fd, cur))

@@ -259,32 +259,32 @@ def _id_setters(suffix: str) -> None:
 
     @syscall("setuid" + suffix)
     def sys_setuid(t, uid):
-        os.setuid(*ids(t, uid))
+        host.raw_syscall("setuid", *ids(t, uid))
         return 0
 
     @syscall("setgid" + suffix)
     def sys_setgid(t, gid):
-        os.setgid(*ids(t, gid))
+        host.raw_syscall("setgid", *ids(t, gid))
         return 0
 
     @syscall("setreuid" + suffix)
     def sys_setreuid(t, ruid, euid):
-        os.setreuid(*ids(t, ruid, euid))
+        host.raw_syscall("setreuid", *ids(t, ruid, euid))
         return 0
 
     @syscall("setregid" + suffix)
     def sys_setregid(t, rgid, egid):
-        os.setregid(*ids(t, rgid, egid))
+        host.raw_syscall("setregid", *ids(t, rgid, egid))
         return 0
 
     @syscall("setresuid" + suffix)
     def sys_setresuid(t, r, e, s):
-        os.setresuid(*ids(t, r, e, s))
+        host.raw_syscall("setresuid", *ids(t, r, e, s))
         return 0
 
     @syscall("setresgid" + suffix)
     def sys_setresgid(t, r, e, s):
-        os.setresgid(*ids(t, r, e, s))
+        host.raw_syscall("setresgid", *ids(t, r, e, s))
         return 0
 
     @syscall("setfsuid" + suffix)
@@ -317,7 +317,8 @@ def _id_setters(suffix: str) -> None:
             return -errno.EINVAL
         width = 2 if t.arch.bits == 32 and not suffix else 4
         fmt = "<" + ("H" if width == 2 else "I") * size
-        os.setgroups(list(struct.unpack(fmt, t.mem.read(groups, width * size))))
+        gids = struct.unpack(fmt, t.mem.read(groups, width * size))
+        host.raw_syscall("setgroups", size, (ctypes.c_uint32 * size)(*gids))
         return 0
 
 

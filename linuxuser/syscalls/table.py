@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Callable
 
 from linuxuser.errors import GuestFault
 from linuxuser.syscalls.args import s32
+from linuxuser.signals import delivery
+from linuxuser.signals.hostside import ERESTARTSYS
 from linuxuser.syscalls.numbers import syscall_names
 
 if TYPE_CHECKING:
@@ -97,7 +99,7 @@ class SyscallTable:
     def dispatch(self, vcpu: Vcpu) -> None:
         """Handle the syscall the vCPU is stopped at; write its result back."""
         regs = vcpu.regs
-        nr = regs.read(self.abi.number)
+        nr = vcpu.syscall_nr = regs.read(self.abi.number)
         entry = self.entries.get(nr)
         if entry is None or entry.handler is None:
             result = self._unsupported(nr, entry)
@@ -107,23 +109,35 @@ class SyscallTable:
             regs.write(self.abi.result, result)
 
     def _run(self, entry: Entry, vcpu: Vcpu):
-        """Call the handler with its argument registers; errors become -errno."""
+        """Call the handler with its argument registers; errors become -errno.
+
+        A call a signal interrupted (-ERESTARTSYS) runs again at once if that
+        signal needs nothing from the thread (it was ignored); otherwise the
+        vCPU delivers it and decides, as the kernel does, between EINTR and
+        running the call again after the handler (linuxuser.signals.delivery).
+        """
         regs = vcpu.regs
         args = [regs.read(r) for r in self.abi.args[:entry.nargs]]
         if entry.fd_args and self._names_private_fd(entry, args):
             return -errno.EBADF
-        try:
-            return entry.handler(vcpu, *args)
-        except GuestFault:
-            return -errno.EFAULT
-        except OSError as err:
-            return -(err.errno or errno.EIO)
-        except ValueError as err:
-            # Python's os and fcntl refuse a negative descriptor before the host
-            # sees it; the kernel's answer is EBADF.
-            if str(err).startswith(NEGATIVE_FD_MESSAGES):
-                return -errno.EBADF
-            raise
+        while True:
+            try:
+                result = entry.handler(vcpu, *args)
+            except GuestFault:
+                return -errno.EFAULT
+            except OSError as err:
+                result = -(err.errno or errno.EIO)
+            except ValueError as err:
+                # Python's os and fcntl refuse a negative descriptor before the host
+                # sees it; the kernel's answer is EBADF.
+                if str(err).startswith(NEGATIVE_FD_MESSAGES):
+                    return -errno.EBADF
+                raise
+            if result != -ERESTARTSYS:
+                return result
+            if delivery.handler_due(vcpu):
+                vcpu.interrupted = (entry.name, vcpu.syscall_nr, args[0] if args else 0)
+                return delivery.interrupted_result(entry.name)
 
     def _names_private_fd(self, entry: Entry, args: list[int]) -> bool:
         private = self.process.private_fds
@@ -133,7 +147,7 @@ class SyscallTable:
         """dispatch, with a strace line: the call is shown before its handler runs
         (input arguments) and finished after (output arguments, result)."""
         regs = vcpu.regs
-        nr = regs.read(self.abi.number)
+        nr = vcpu.syscall_nr = regs.read(self.abi.number)
         entry = self.entries.get(nr)
         name = entry.name if entry else f"syscall_{nr:#x}"
         if entry is None or entry.handler is None:

@@ -45,6 +45,7 @@ class Aarch64Arch(Arch):
         ("FP", A.UC_ARM64_REG_FP), ("LR", A.UC_ARM64_REG_LR), ("SP", A.UC_ARM64_REG_SP),
         ("PC", A.UC_ARM64_REG_PC), ("NZCV", A.UC_ARM64_REG_NZCV))
     address_space_size = 1 << 46
+    signal_frames_module = "aarch64"
     direct_addressing = True
     mappable_end = (1 << 46) - 4096
     stack_top = (1 << 46) - (1 << 32)

@@ -202,8 +202,38 @@ class Arch:
         return "".join(self.cpuinfo_block.format(n=n, features=features)
                        for n in range(ncpus)) + self.cpuinfo_trailer
 
-    def fault_signal(self, intno: int) -> int:
+    # Signals: the module laying out this arch's frames (linuxuser.signals.frames_<name>),
+    # the syscall instruction's length (a restarted call goes back over it) and
+    # the si_code of a breakpoint's SIGTRAP.
+    signal_frames_module: str
+    syscall_insn_length: int = 4
+    breakpoint_si_code: int = 1            # TRAP_BRKPT
+
+    @property
+    def signal_frames(self):
+        import importlib
+        return importlib.import_module(
+            f"linuxuser.signals.frames_{self.signal_frames_module}").FRAMES
+
+    def syscall_insn_size(self, uc: Uc) -> int:
+        return self.syscall_insn_length
+
+    def set_pc(self, uc: Uc, pc: int) -> None:
+        uc.reg_write(self.pc_reg, pc)
+
+    def fault_pc(self, uc: Uc) -> int:
+        """The faulting instruction's address (no Thumb bit)."""
+        return uc.reg_read(self.pc_reg)
+
+    # si_code of SIGILL for an undefined instruction (x86: ILL_ILLOPN, ARM: ILL_ILLOPC).
+    undefined_si_code: int = 1
+
+    def fault_signal(self, uc: Uc, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)
+
+    def undefined_instruction_signal(self, uc: Uc) -> int:
+        """The signal of an instruction the engine cannot execute."""
+        return signal.SIGILL
 
     def copy_engine_state(self, src: Uc, dst: Uc) -> None:
         """Copy the CPU state of one engine into another (for new threads)."""

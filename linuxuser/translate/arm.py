@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import signal
 
-from unicorn import UC_ARCH_ARM, UC_MODE_ARM, Uc
+from unicorn import UC_ARCH_ARM, UC_MODE_ARM, Uc, UcError
 from unicorn import arm_const as A
 
 from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_ARM, Arch, SyscallAbi, register
@@ -18,6 +18,8 @@ EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 
 EXCP_NOCP, EXCP_INVSTATE = 17, 18
 
 CPSR_T = 1 << 5
+# The undefined instructions arch/arm/kernel/ptrace.c hooks as breakpoints.
+BREAKPOINT_ARM, BREAKPOINT_THUMB = 0xE7F001F0, 0xDE01
 
 # The kernel's user helpers page at 0xffff0000 (Documentation/arch/arm/
 # kernel_user_helpers.rst), assembled from:
@@ -77,6 +79,7 @@ class ArmArch(Arch):
         ("SP", A.UC_ARM_REG_SP), ("LR", A.UC_ARM_REG_LR), ("PC", A.UC_ARM_REG_PC),
         ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
+    signal_frames_module = "arm"
     direct_addressing = True
     mappable_end = 0xFFFFF000          # qemu-arm: mmap(0xfffff000, MAP_FIXED) is ENOMEM
     stack_top = 0xFFFE0000
@@ -115,6 +118,26 @@ class ArmArch(Arch):
     def get_pc(self, uc: Uc) -> int:
         thumb = 1 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 0
         return uc.reg_read(A.UC_ARM_REG_PC) | thumb
+
+    def fault_signal(self, uc: Uc, intno: int) -> int:
+        if intno == EXCP_UDEF:
+            return self.undefined_instruction_signal(uc)
+        return super().fault_signal(uc, intno)
+
+    def undefined_instruction_signal(self, uc: Uc) -> int:
+        """The kernel's breakpoint instructions (undefined ones it hooks) raise SIGTRAP."""
+        pc = uc.reg_read(A.UC_ARM_REG_PC)
+        thumb = uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
+        try:
+            insn = int.from_bytes(uc.mem_read(pc, 2 if thumb else 4), "little")
+        except UcError:
+            insn = None
+        if insn == (BREAKPOINT_THUMB if thumb else BREAKPOINT_ARM):
+            return signal.SIGTRAP
+        return signal.SIGILL
+
+    def syscall_insn_size(self, uc: Uc) -> int:
+        return 2 if uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T else 4
 
     def capstone_mode(self, uc: Uc) -> str:
         thumb = uc.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T

@@ -21,8 +21,11 @@ from unicorn import (UC_ERR_EXCEPTION, UC_ERR_FETCH_UNALIGNED, UC_ERR_INSN_INVAL
                      UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE, Uc,
                      UcError)
 
-from linuxuser.atomics import address_directly, direct_fault, serve_tlb_fills
+from linuxuser.atomics import address_directly, direct_fault, parallel_atomics, serve_tlb_fills
 from linuxuser.memory import PROT_EXEC, PROT_READ, PROT_WRITE, flush_tlb
+from linuxuser.signals import PendingSignal, delivery
+from linuxuser.signals import hostside as signals_hostside
+from linuxuser.signals.frames import AltStack
 from linuxuser.translate.regs import FastRegisters
 
 if TYPE_CHECKING:
@@ -58,8 +61,19 @@ class Vcpu:
         self.tid = 0
         self.clear_child_tid = 0
         self.robust_list = (0, 0)
+        # Signals (linuxuser.signals): the guest mask, what is pending for this
+        # thread, its sigaltstack; `signal_queued` counts what the host handler
+        # queued for this host thread, `signal_ready` says a pending signal is
+        # unblocked: either makes the vCPU stop and deliver.
         self.sigmask = 0
-        self.sigaltstack = b""
+        self.pending: list[PendingSignal] = []
+        self.altstack = AltStack()
+        self.signal_queued = None
+        self.signal_ready = False
+        self.saved_sigmask: int | None = None     # rt_sigsuspend's, until a handler runs
+        self.interrupted: tuple[str, int, int] | None = None   # (call, nr, first argument)
+        self.sigreturn_rt: bool | None = None     # (rt_)sigreturn called: restore the frame
+        self.syscall_nr = 0
         self.comm: bytes | None = None       # prctl(PR_SET_NAME); None: the program's name
         self.pending_signal: tuple[int, int | None] | None = None   # (signal, fault address)
         # (status, signal): the process ends once the current syscall has returned.
@@ -84,6 +98,9 @@ class Vcpu:
         self._syscalls.dispatch(self)
         if self.ending is not None:             # exit_group, or a kill of itself
             self.process.end(*self.ending)
+        if self.signal_ready or self.sigreturn_rt is not None or (
+                self.signal_queued is not None and self.signal_queued.value):
+            self.uc.emu_stop()                  # the run loop delivers or returns
         if not self.exited:
             self.resume_guest()
 
@@ -91,7 +108,7 @@ class Vcpu:
         if intno == self.arch.syscall_intno:
             self._on_syscall()
         else:
-            self.raise_signal(self.arch.fault_signal(intno), None)
+            self.raise_signal(self.arch.fault_signal(uc, intno), None)
 
     def _hook_memory_access(self) -> None:
         """Page permissions come from the region list, once per page (see _on_tlb_fill).
@@ -169,7 +186,17 @@ class Vcpu:
             if region is not None and region.beyond_eof:
                 sig = signal.SIGBUS
             return sig, addr
+        if error in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
+            return self.arch.undefined_instruction_signal(self.uc), None
         return _UC_ERROR_SIGNALS.get(error, signal.SIGSEGV), None
+
+    def _exact_fault_address(self) -> None:
+        """A refused TLB fill noted the page; the engine knows the address."""
+        sig, page = self.pending_signal
+        if page is not None and parallel_atomics():
+            _sig, address = direct_fault(self.uc)
+            if address & ~0xFFF == page:
+                self.pending_signal = (sig, address)
 
     def _on_bad_access(self, uc: Uc, access: int, address: int, size: int, value: int,
                        _data) -> bool:
@@ -225,8 +252,9 @@ class Vcpu:
 
     def run(self) -> None:
         """Run guest code on the calling host thread until this guest thread ends."""
-        process, uc, arch = self.process, self.uc, self.arch
+        uc, arch = self.uc, self.arch
         self.threads.bind_current(self)
+        self.signal_queued = signals_hostside.bind_thread(uc)
         until = arch.word_mask
         while not self.exited:
             self.resume_guest()
@@ -239,8 +267,16 @@ class Vcpu:
             except UcError as err:
                 if self.pending_signal is None:
                     self.pending_signal = self._signal_for(err.errno)
+                else:
+                    self._exact_fault_address()
             self.leave_guest()
             if self.pending_signal is not None:
                 sig, addr = self.pending_signal
                 self.pending_signal = None
-                process.deliver_fatal_signal(self, sig, addr)
+                delivery.fault(self, sig, addr, delivery.fault_code(self, sig, addr))
+            if self.sigreturn_rt is not None:
+                rt, self.sigreturn_rt = self.sigreturn_rt, None
+                delivery.sigreturn(self, rt)
+            if self.signal_ready or self.interrupted is not None or (
+                    self.signal_queued is not None and self.signal_queued.value):
+                delivery.deliver(self)

@@ -73,6 +73,9 @@ class _X86Arch(Arch):
             uc.emu_start(scratch, target)
         finally:
             uc.mem_unmap(scratch, PAGE_SIZE)
+    syscall_insn_length = 2                 # syscall (0f 05), int 0x80 (cd 80)
+    breakpoint_si_code = 0x80               # int3: SI_KERNEL
+    undefined_si_code = 2                   # #UD: ILL_ILLOPN
     # CPUID.1:EDX bits, as the kernel's x86_cap_flags name them.
     hwcap_names = ("fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "",
                    "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", "",
@@ -120,6 +123,7 @@ class X86_64Arch(_X86Arch):
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip eflags fs_base".split()))
     address_space_size = mappable_end = 1 << 46
+    signal_frames_module = "x86_64"
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
     syscall_pc_lag = 2                      # the hook sees RIP at `syscall` (0f 05)
@@ -203,6 +207,7 @@ class I386Arch(_X86Arch):
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "eax ebx ecx edx esi edi ebp esp eip eflags cs ds es fs gs ss".split()))
     address_space_size = mappable_end = 0xFFFFE000
+    signal_frames_module = "i386"
     stack_top = 0xFFFDE000
     pie_base = 0x56555000
     gdt_addr = GDT_ADDR

@@ -152,6 +152,8 @@ SIGNATURES: dict[str, str] = {
     "rt_sigprocmask": "sigprocmask_how sigset:3 sigset_out:3 lu",
     "rt_sigsuspend": "sigset:1 lu",
     "sigaltstack": "stack_t stack_t_out",
+    "rt_sigreturn": "sigreturn_frame",
+    "sigreturn": "sigreturn_frame",
     # time
     "nanosleep": "timespec timespec_rem",
     "clock_nanosleep": "clock timer_flags timespec timespec_rem",

@@ -6,6 +6,7 @@ import ipaddress
 import struct
 from dataclasses import replace
 
+from linuxuser.errors import GuestFault
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
@@ -65,8 +66,8 @@ def sigaction_text(call: Call, data: bytes) -> str:
 
 @kind("sigaction")
 def _sigaction(call, v, p):
-    from linuxuser.syscalls.signal import sigaction_size     # (it imports the process module)
-    return struct_or_addr(call, v, sigaction_size(call), lambda d: sigaction_text(call, d))
+    from linuxuser.signals import SigAction
+    return struct_or_addr(call, v, SigAction.size(call.arch), lambda d: sigaction_text(call, d))
 
 
 def _sigset_at(call: Call, addr: int, size: int) -> str:
@@ -76,6 +77,17 @@ def _sigset_at(call: Call, addr: int, size: int) -> str:
         return F.hexval(addr)
     data = call.read(addr, size)
     return F.hexval(addr) if data is None else F.sigset(int.from_bytes(data, "little"), size)
+
+
+@kind("sigreturn_frame")
+def _sigreturn_frame(call, v, p):
+    """(rt_)sigreturn's argument as strace shows it: the mask the frame restores."""
+    vcpu = call.process.threads.by_tid(call.tid)
+    try:
+        mask, _result = call.arch.signal_frames.saved_state(vcpu, call.name == "rt_sigreturn")
+    except GuestFault:
+        return "{mask=?}"
+    return "{mask=" + F.sigset(mask) + "}"
 
 
 @kind("sigset")

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from linuxuser.syscalls.args import s64
+from linuxuser.syscalls.args import s32, s64
 from linuxuser.syscalls.strace import format as F
 from linuxuser.syscalls.strace import xlat
 from linuxuser.syscalls.strace.decoders import RESULT_KINDS
@@ -35,9 +35,15 @@ ERRNO_NAMES = {errno.EAGAIN: "EAGAIN", errno.EDEADLK: "EDEADLK", errno.EOPNOTSUP
 SETTLE_SECONDS = 0.05
 FORK_LIKE = frozenset({"fork", "vfork", "clone", "clone3"})
 CLONE_THREAD = 0x10000
-# si_code of a synchronous fault, by signal (SIGSEGV depends on the address).
-FAULT_CODES = {"SIGBUS": 2, "SIGILL": 2, "SIGFPE": 1, "SIGTRAP": 1}
-SEGV_MAPERR, SEGV_ACCERR = 1, 2
+# Results the kernel gives a call a signal interrupted (include/linux/errno.h),
+# as strace prints them.
+RESTART_TEXTS = {512: "ERESTARTSYS (To be restarted if SA_RESTART is set)",
+                 513: "ERESTARTNOINTR (To be restarted)",
+                 514: "ERESTARTNOHAND (To be restarted if no handler)",
+                 516: "ERESTART_RESTARTBLOCK (Interrupted by signal)"}
+CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED",
+             5: "CLD_STOPPED", 6: "CLD_CONTINUED"}
+FAULTS = frozenset({"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP"})
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,8 @@ class Tracer:
         result = call.result
         if result is None:
             return "?"
+        if -result in RESTART_TEXTS:
+            return "? " + RESTART_TEXTS[-result]
         if -4096 < result < 0:
             return error_text(-result)
         return RESULT_KINDS[plan.result](call, result)
@@ -260,35 +268,16 @@ class Tracer:
 
     # -- signals and the end -----------------------------------------------------------
 
-    def signal(self, vcpu, sig: int, addr: int | None) -> None:
-        """A signal for this thread: --- SIGSEGV {si_signo=...} --- (after its syscall, if any)."""
+    def delivered(self, vcpu, sig: int, info: bytes) -> None:
+        """A signal reaches this thread: --- SIGUSR1 {si_signo=SIGUSR1, ...} ---."""
         if not self.lines or (self.options.signals is not None and sig not in self.options.signals):
             return
-        name = F.signal_name(sig)
+        line = f"{self.prefix(vcpu.tid)}--- {F.signal_name(sig)} {{{siginfo_text(self.arch, info)}}} ---"
         call = self._inflight.get(vcpu.tid)
-        if call is not None:                        # sent by the syscall in progress
-            code = xlat.SI_CODES[-6 if call.name in ("tgkill", "tkill") else 0]
-            info = f"si_signo={name}, si_code={code}, si_pid={self.process.pid}, si_uid={os.getuid()}"
-        else:
-            info = f"si_signo={name}, si_code={self._fault_code(sig, name, addr)}"
-            where = addr if addr is not None else self._pc(vcpu)
-            info += f", si_addr={F.pointer(where)}"
-        line = f"{self.prefix(vcpu.tid)}--- {name} {{{info}}} ---"
         if call is not None:
             call.after.append(line)
         else:
             self.log.write(line)
-
-    def _fault_code(self, sig: int, name: str, addr: int | None) -> str:
-        if name == "SIGSEGV":
-            code = SEGV_ACCERR if addr is not None and self.process.memory.region_at(addr) else SEGV_MAPERR
-        else:
-            code = FAULT_CODES.get(name, 0x80)
-        return xlat.SIGNAL_SI_CODES.get(name, {}).get(code) or xlat.SI_CODES.get(code, str(code))
-
-    def _pc(self, vcpu) -> int:
-        """The faulting instruction's address (the PC register, no Thumb bit)."""
-        return vcpu.regs.read(self.arch.pc_reg)
 
     def settle(self, caller_tid: int, timeout: float = SETTLE_SECONDS) -> None:
         """Before the process ends: another thread's call that the host has
@@ -367,3 +356,39 @@ def summary_table(counts: dict[str, list], sort_by: str = "time") -> list[str]:
     avg = int(total_time / total_calls * 1e6) if total_calls else 0
     out.append(row(100.0, total_time, avg, total_calls, total_errors, "total"))
     return out
+
+
+def siginfo_text(arch, info: bytes) -> str:
+    """A guest siginfo_t as strace prints it between the braces."""
+    import struct
+    sig, _errno, code = struct.unpack_from("<iii", info)
+    name = F.signal_name(sig)
+    u = 16 if arch.bits == 64 else 12
+    w = arch.ulong_fmt
+    word = struct.calcsize(w)
+    if sig == 17 and code > 0:                              # SIGCHLD
+        pid, uid, status = struct.unpack_from("<iIi", info, u)
+        utime, stime = struct.unpack_from("<2" + arch.long_fmt, info, u + (16 if word == 8 else 12))
+        status_text = F.signal_name(status) if code in (2, 3, 4, 5, 6) else str(status)
+        return (f"si_signo={name}, si_code={CLD_CODES.get(code, code)}, si_pid={pid}, "
+                f"si_uid={uid}, si_status={status_text}, si_utime={utime}, si_stime={stime}")
+    code_text = (xlat.SIGNAL_SI_CODES.get(name, {}).get(code) if code > 0 and name in FAULTS
+                 else None) or xlat.SI_CODES.get(code, str(code))
+    text = f"si_signo={name}, si_code={code_text}"
+    if code > 0 and name in FAULTS:
+        addr, = struct.unpack_from("<" + w, info, u)
+        return text + f", si_addr={F.pointer(addr)}"
+    if code in (0, -6):                                     # SI_USER, SI_TKILL
+        pid, uid = struct.unpack_from("<iI", info, u)
+        return text + f", si_pid={pid}, si_uid={uid}"
+    if code in (-1, -3, -4):                                # SI_QUEUE, SI_MESGQ, SI_ASYNCIO
+        pid, uid = struct.unpack_from("<iI", info, u)
+        val, = struct.unpack_from("<" + w, info, u + 8)
+        return text + f", si_pid={pid}, si_uid={uid}, si_int={s32(val)}, si_ptr={F.pointer(val)}"
+    if code == -2:                                          # SI_TIMER
+        tid, overrun = struct.unpack_from("<ii", info, u)
+        val, = struct.unpack_from("<" + w, info, u + 8)
+        return text + (f", si_timerid={tid}, si_overrun={overrun}, "
+                       f"si_int={s32(val)}, "
+                       f"si_ptr={F.pointer(val)}")
+    return text
