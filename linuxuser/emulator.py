@@ -5,6 +5,7 @@ import os
 import signal
 from typing import NoReturn
 
+from linuxuser import watchdog
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.load import load_program
 from linuxuser.loader.sysroot import default_sysroot
@@ -34,6 +35,7 @@ def run_program(options: Options, program: str, argv: list[bytes],
     # The signal mask crosses execve: a guest that exec'd us left its mask on the host.
     vcpu.sigmask = sum(1 << (sig - 1) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, []))
     reset_host_signals()
+    watchdog.arm(process)
     vcpu.run()
     # The main guest thread called exit(2) while others run: they end the process.
     process.wait_for_end()

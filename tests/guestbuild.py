@@ -155,6 +155,7 @@ def _programs() -> dict[str, Program]:
         Program("futex", "futex.c", libs=("-pthread",)),
         Program("atomics", "atomics.c", libs=("-pthread",),
                 arch_flags={"x86_64": ("-mcx16",)}),
+        Program("parallel", "parallel.c", libs=("-pthread",)),
         Program("strace_calls", "strace_calls.c"),
         Program("strace_thread", "strace_thread.c", libs=("-lpthread",)),
         Program("structs_files", "structs_files.c"),
