@@ -157,6 +157,7 @@ def _programs() -> dict[str, Program]:
                 arch_flags={"x86_64": ("-mcx16",)}),
         Program("parallel", "parallel.c", libs=("-pthread",)),
         Program("initstack", "initstack.c"),
+        Program("brk", "brk.c"),
         Program("initstack-pie", "initstack.c", static_pie=True,
                 arches=tuple(a for a in ARCH_NAMES if ARCHES[a].static_pie)),
         Program("strace_calls", "strace_calls.c"),
