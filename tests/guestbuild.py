@@ -161,6 +161,7 @@ def _programs() -> dict[str, Program]:
         Program("initstack-pie", "initstack.c", static_pie=True,
                 arches=tuple(a for a in ARCH_NAMES if ARCHES[a].static_pie)),
         Program("strace_calls", "strace_calls.c"),
+        Program("strace_strings", "strace_strings.c"),
         Program("strace_thread", "strace_thread.c", libs=("-lpthread",)),
         Program("structs_files", "structs_files.c"),
         Program("structs_io", "structs_io.c"),

@@ -170,6 +170,22 @@ OPTION_CASES = {
 }
 
 
+# -s around and at each length strace_strings.c writes (and the default, 32).
+STRING_LIMITS = [[], ["-s", "0"], ["-s", "1"], ["-s", "7"], ["-s", "8"], ["-s", "9"],
+                 ["-s", "16"], ["-s", "31"], ["-s", "33"], ["-s", "100"]]
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "i386"])
+@pytest.mark.parametrize("options", STRING_LIMITS, ids=[" ".join(o) or "default" for o in STRING_LIMITS])
+def test_string_truncation_equals_native(options, arch, guest_program, run_linuxuser, run_native,
+                                         tmp_path):
+    """Byte buffers and C strings of every length from limit-2 to limit+2, plain
+    and with escapes, cut (with "...") exactly where strace cuts them."""
+    native, ours = run_both(("strace_strings", []), guest_program, run_linuxuser, run_native,
+                            tmp_path, options, arch=arch)
+    assert_same_log(native, ours, abi_neutral)
+
+
 @pytest.mark.parametrize("options", list(OPTION_CASES.values()), ids=list(OPTION_CASES))
 def test_strace_options_equal_native(options, guest_program, run_linuxuser, run_native, tmp_path):
     native, ours = run_both(("strace_calls", ["{dir}"]), guest_program, run_linuxuser,
