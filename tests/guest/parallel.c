@@ -123,12 +123,8 @@ static void *codeswap_runner(void *arg)
 
 static int codeswap(void)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    unsigned char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return 2;
-    size_t n = emit_return(p, 1);
-    mprotect(p, page, PROT_READ | PROT_EXEC);
-    __builtin___clear_cache((char *)p, (char *)p + n);
+    unsigned char *p = new_code(1);
+    if (p == NULL) return 2;
     code = (code_fn)p;
     pthread_t t;
     if (pthread_create(&t, NULL, codeswap_runner, NULL)) return 2;
@@ -143,10 +139,7 @@ static int codeswap(void)
             printf("codeswap: round %d: the thread did not pause\n", r);
             return 1;
         }
-        mprotect(p, page, PROT_READ | PROT_WRITE);
-        n = emit_return(p, r + 1);
-        mprotect(p, page, PROT_READ | PROT_EXEC);
-        __builtin___clear_cache((char *)p, (char *)p + n);
+        rewrite_code(p, r + 1);
         store(&phase, RUN);
     }
     store(&phase, DONE);
