@@ -158,6 +158,7 @@ def _programs() -> dict[str, Program]:
         Program("parallel", "parallel.c", libs=("-pthread",)),
         Program("initstack", "initstack.c"),
         Program("brk", "brk.c"),
+        Program("mm_calls", "mm_calls.c"),
         Program("initstack-pie", "initstack.c", static_pie=True,
                 arches=tuple(a for a in ARCH_NAMES if ARCHES[a].static_pie)),
         Program("strace_calls", "strace_calls.c"),

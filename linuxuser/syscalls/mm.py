@@ -16,6 +16,7 @@ MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
 MAP_FIXED_NOREPLACE = 0x100000
 PROT_MASK = 7
 MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+MADV_DONTNEED = 4
 
 
 def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: int) -> int:
@@ -95,8 +96,31 @@ def sys_mprotect(t, addr, length, prot):
     return 0
 
 
+def mapped_pieces(mem, start: int, end: int) -> list | None:
+    """The regions covering [start, end) without a hole, or None."""
+    pieces = list(mem.overlapping(start, end))
+    pos = start
+    for r in pieces:
+        if r.start > pos:
+            return None
+        pos = r.end
+    return pieces if pos >= end else None
+
+
 @syscall("madvise")
 def sys_madvise(t, addr, length, advice):
+    """Advice is only advice, but MADV_DONTNEED empties private pages (they read
+    zero, or the file, again): the host does that to the guest's host pages."""
+    mem = t.mem
+    if addr % PAGE_SIZE:
+        return -errno.EINVAL
+    end = addr + page_align_up(length)
+    if end > mem.size:
+        return -errno.ENOMEM
+    if length and mapped_pieces(mem, addr, end) is None:
+        return -errno.ENOMEM
+    if advice == MADV_DONTNEED and length:
+        host.call("madvise", ctypes.c_void_p(mem.g2h(addr)), ctypes.c_size_t(end - addr), advice)
     return 0
 
 
@@ -127,9 +151,13 @@ def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
         return -errno.EINVAL
     old_size, new_size = page_align_up(old_size), page_align_up(new_size)
     with mem.lock:
-        region = mem.region_at(old_addr)
-        if region is None or region.end < old_addr + old_size:
+        # One mapping as Linux sees it (its pieces here may be several regions
+        # alike); the end of it is what grows.
+        pieces = mapped_pieces(mem, old_addr, old_addr + old_size)
+        if not pieces or any((r.prot, r.name, r.shared) != (pieces[0].prot, pieces[0].name,
+                                                            pieces[0].shared) for r in pieces):
             return -errno.EFAULT
+        region = pieces[-1]
         if flags & MREMAP_FIXED:
             return -errno.EINVAL
         if new_size <= old_size:
