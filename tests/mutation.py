@@ -41,7 +41,8 @@ WORK = REPO / "build" / "mutation"
 # not the whole suite.
 MODULE_TESTS: dict[str, list[str]] = {
     "linuxuser/syscalls/mm.py": [
-        "tests/test_memory.py", "tests/test_initial_stack.py::test_brk_grows_shrinks_and_regrows_like_linux",
+        "tests/test_memory.py", "tests/test_memory_calls.py",
+        "tests/test_initial_stack.py::test_brk_grows_shrinks_and_regrows_like_linux",
         "tests/test_parallel.py::test_exclusive_sections_stop_threads_in_guest_code"],
     "linuxuser/loader/load.py": [
         "tests/test_initial_stack.py", "tests/test_dynamic_basics.py", "tests/test_bad_input.py"],

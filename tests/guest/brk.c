@@ -2,10 +2,12 @@
  *
  * Everything printed is relative to the break at main() (in pages and yes/no),
  * so that the output is the same on every arch and under any address layout:
- * the kernel's rules are arch-independent.  A shrink must unmap (touching a
+ * the kernel's rules are arch-independent.  Nothing here mallocs: the break
+ * moved under malloc's feet would break it.  A shrink must unmap (touching a
  * freed page kills a forked child with SIGSEGV); a regrow maps zeroed pages.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,24 +24,50 @@ static uintptr_t up(uintptr_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
 
 static uintptr_t origin;    /* the page of the break at main() */
 
+/* /proc/self/maps, read without malloc (the heap is what the test moves). */
+static char maps[65536];
+static void read_maps(void)
+{
+    int fd = open("/proc/self/maps", O_RDONLY);
+    ssize_t n, len = 0;
+    while (fd >= 0 && (n = read(fd, maps + len, sizeof maps - 1 - len)) > 0) len += n;
+    maps[len] = 0;
+    if (fd >= 0) close(fd);
+}
+
+/* The [heap] line of maps, or NULL. */
+static const char *heap_line(void)
+{
+    read_maps();
+    char *hit = strstr(maps, "[heap]");
+    if (!hit) return NULL;
+    while (hit > maps && hit[-1] != '\n') hit--;
+    return hit;
+}
+
 /* The [heap] mapping's bounds relative to `origin`, in pages ("none" if absent). */
 static void show_heap(const char *when)
 {
-    char line[512];
-    FILE *f = fopen("/proc/self/maps", "r");
-    int found = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        if (!strstr(line, "[heap]")) continue;
-        unsigned long a, b;
-        char perms[8];
-        sscanf(line, "%lx-%lx %7s", &a, &b, perms);
-        printf("%s: [heap] ends %+ld pages from the first break, %s%s\n", when,
-               (long)((intptr_t)(b - origin) / (long)PAGE), perms,
-               a <= origin ? "" : ", starts above it");
-        found = 1;
+    const char *line = heap_line();
+    if (!line) {
+        printf("%s: no [heap]\n", when);
+        return;
     }
-    if (f) fclose(f);
-    if (!found) printf("%s: no [heap]\n", when);
+    unsigned long a, b;
+    char perms[8];
+    sscanf(line, "%lx-%lx %7s", &a, &b, perms);
+    printf("%s: [heap] ends %+ld pages from the first break, %s%s\n", when,
+           (long)((intptr_t)(b - origin) / (long)PAGE), perms,
+           a <= origin ? "" : ", starts above it");
+}
+
+/* Where [heap] starts (0: no [heap]). */
+static uintptr_t heap_start(void)
+{
+    const char *line = heap_line();
+    unsigned long a = 0;
+    if (line) sscanf(line, "%lx", &a);
+    return a;
 }
 
 /* Does touching `p` kill a forked child with SIGSEGV? */
@@ -65,6 +93,7 @@ static const char *all_zero(const char *p, size_t n)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0);        /* printf must not malloc in the heap */
     uintptr_t b0 = sys_brk(0);
     origin = up(b0);
     printf("break at main() page aligned after start-up: %s\n", b0 == origin ? "yes" : "no");
@@ -100,5 +129,14 @@ int main(void)
            below == origin + 4 * PAGE ? "yes" : "no");
     printf("back to the first break: %s\n", sys_brk(b0) == b0 ? "ok" : "refused");
     show_heap("at the end");
+    /* The heap's first pages hold static glibc's TLS: empty it in a child, which
+       only makes raw syscalls afterwards. */
+    uintptr_t start = heap_start();
+    pid_t pid = fork();
+    if (pid == 0) _exit(start && sys_brk(start) == start && sys_brk(start + PAGE) == start + PAGE);
+    int status;
+    waitpid(pid, &status, 0);
+    printf("brk to the start of [heap] and back: %s\n",
+           WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "ok" : "refused");
     return 0;
 }

@@ -69,6 +69,14 @@ int main(void)
     show_map("mmap bad fd", mmap(NULL, page, PROT_READ, MAP_PRIVATE, -1, 0));
     show_map("mmap hint on a free place", map_at(2, 2, 0));
     show_map("mmap hint on a used place", map_at(2, 1, 0));
+    show_map("mmap shared, hint on a used place",
+             mmap(area + 2 * page, page, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    show_map("mmap hint on a free odd page", map_at(7, 1, 0));
+    show_map("mmap hint on a free even page", map_at(8, 1, 0));
+    munmap(area + 7 * page, 2 * page);
+    show_map("mmap MAP_FIXED past the address space",
+             mmap((void *)(uintptr_t)-page, 2 * page, PROT_READ,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
     show_map("mmap MAP_FIXED_NOREPLACE on a used place", map_at(3, 1, MAP_FIXED_NOREPLACE));
     show_map("mmap MAP_FIXED_NOREPLACE on a free place", map_at(6, 1, MAP_FIXED_NOREPLACE));
     area[2 * page] = 7;
@@ -110,6 +118,8 @@ int main(void)
         char *shrunk = mremap(moved, 5 * page, 2 * page, 0);
         printf("mremap shrink stays in place: %s\n", shrunk == moved ? "yes" : "no");
         show("shrunk tail unmapped (mprotect)", mprotect(moved + 3 * page, page, PROT_READ));
+        show("the mapping after the old end is still there (mprotect)",
+             mprotect(moved + 5 * page, page, PROT_READ));
     }
     return 0;
 }
