@@ -132,8 +132,12 @@ def keep_sample(session: Path, size: int, seed: str) -> None:
     from cosmic_ray.work_db import use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
+    def place(item):                   # job ids are random: order by the mutation itself
+        m = item.mutations[0]
+        return (str(m.module_path), tuple(m.start_pos), m.operator_name, m.occurrence)
+
     with use_db(str(session)) as db:
-        pending = sorted(item.job_id for item in db.pending_work_items)
+        pending = [item.job_id for item in sorted(db.pending_work_items, key=place)]
         keep = set(random.Random(seed).sample(pending, min(size, len(pending))))
         for job in pending:
             if job not in keep:

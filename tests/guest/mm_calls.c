@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -37,7 +39,8 @@ static void show_map(const char *what, void *p)
 {
     if (p == MAP_FAILED) printf("%s: %s\n", what, err());
     else if ((char *)p >= area && (char *)p < area + 16 * page)
-        printf("%s: area + %ld pages\n", what, (long)(((char *)p - area) / page));
+        printf("%s: area + %ld pages%s\n", what, (long)(((char *)p - area) / page),
+               ((char *)p - area) % page ? " (not page aligned)" : "");
     else printf("%s: elsewhere\n", what);
 }
 
@@ -45,6 +48,20 @@ static void show(const char *what, long r)
 {
     if (r < 0) printf("%s: %s\n", what, err());
     else printf("%s: %ld\n", what, r);
+}
+
+/* Does writing `p` kill a forked child with SIGSEGV? */
+static const char *write_faults(volatile char *p)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        *p = 1;
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV ? "SIGSEGV" : "no fault";
 }
 
 static char *map_at(long index, int pages, int flags)
@@ -74,6 +91,17 @@ int main(void)
     show_map("mmap hint on a free odd page", map_at(7, 1, 0));
     show_map("mmap hint on a free even page", map_at(8, 1, 0));
     munmap(area + 7 * page, 2 * page);
+    show_map("mmap unaligned hint", mmap(area + 7 * page + 1, page, PROT_READ | PROT_WRITE,
+                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    printf("writing it: %s\n", write_faults(area + 7 * page));
+    munmap(area + 7 * page, page);
+    char *ro = mmap(area + 7 * page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    show_map("mmap read-only", ro);
+    printf("writing it: %s\n", write_faults(ro));
+    munmap(ro, page);
+    show_map("mmap nearly the whole address space",
+             mmap(NULL, sizeof(long) == 8 ? (1UL << 47) - 16 * page : 0xfff00000UL, PROT_NONE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
     show_map("mmap MAP_FIXED past the address space",
              mmap((void *)(uintptr_t)-page, 2 * page, PROT_READ,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
@@ -120,6 +148,13 @@ int main(void)
         show("shrunk tail unmapped (mprotect)", mprotect(moved + 3 * page, page, PROT_READ));
         show("the mapping after the old end is still there (mprotect)",
              mprotect(moved + 5 * page, page, PROT_READ));
+        /* a mapping without access moves too (its bytes cannot be read where it is) */
+        char *none = mmap(area, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        mmap(area + page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        char *none_moved = mremap(none, page, 2 * page, MREMAP_MAYMOVE);
+        printf("mremap moves a PROT_NONE mapping: %s\n",
+               none_moved != MAP_FAILED && none_moved != none ? "yes" : "no");
+        printf("writing it: %s\n", write_faults(none_moved));
     }
     return 0;
 }
