@@ -9,8 +9,8 @@ thread -- then ends the process with status 124 (as timeout(1) does).
 
 A thread, not a signal handler: Python runs signal handlers only on the main
 thread, which may be spinning in guest code, and the guest's signals stay the
-guest's.  The variable is removed from the guest's environment; the guest's
-forked and exec'd children run without a deadline.  Without the variable nothing here runs.
+guest's.  The variable is removed from the guest's environment; a guest program
+the guest exec's gets what is left of the deadline, its forked children none.  Without the variable nothing here runs.
 """
 from __future__ import annotations
 
@@ -130,8 +130,22 @@ def _host_stacks(vcpus: list[Vcpu]) -> dict[int, list[str]]:
     return stacks
 
 
+_ends_at: float | None = None          # time.monotonic() of the deadline, once armed
+
+
 def arm(process: GuestProcess) -> None:
     """Start the watchdog if the environment sets a deadline."""
+    global _ends_at
     seconds = deadline_seconds()
     if seconds is not None:
+        _ends_at = time.monotonic() + seconds
         Watchdog(process, seconds).start()
+
+
+def carried_environment() -> list[bytes]:
+    """For the linuxuser that runs a program the guest exec's: what is left of
+    the deadline (nothing without one)."""
+    if _ends_at is None:
+        return []
+    left = max(_ends_at - time.monotonic(), 0.1)
+    return [f"{DEADLINE_VARIABLE}={left:.3f}".encode()]

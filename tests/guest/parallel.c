@@ -12,6 +12,7 @@
  *       code.  A thread that kept running guest code through the mprotects
  *       (their exclusive sections) still runs its old translation.
  *   parallel hang               a thread spins in spin_forever(), main sleeps.
+ *   parallel exec-hang          the same after an execve of itself.
  *
  * Every wait is bounded by a spin count (GIVE_UP), so a failure is a message
  * and exit status 1, not a hang.
@@ -173,6 +174,11 @@ int main(int argc, char **argv)
     rounds = argc > 2 ? atol(argv[2]) : 1000;
     if (!strcmp(argv[1], "handshake")) return handshake();
     if (!strcmp(argv[1], "codeswap")) return codeswap();
+    if (!strcmp(argv[1], "exec-hang")) {        /* the same hang after an execve */
+        char *args[] = {argv[0], "hang", NULL};
+        execv("/proc/self/exe", args);
+        return 2;
+    }
     if (!strcmp(argv[1], "hang")) {
         pthread_t t;
         pthread_create(&t, NULL, hang_thread, NULL);
