@@ -111,6 +111,18 @@ int main(void)
     show_map("mmap MAP_FIXED over a mapping", map_at(2, 1, MAP_FIXED));
     printf("the page it replaced reads zero: %s\n", area[2 * page] == 0 ? "yes" : "no");
 
+    /* file mappings: shared, and at an offset (mmap2 counts it in pages) */
+    char *shared = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+    printf("a shared file mapping reads the file: %s\n",
+           shared != MAP_FAILED && !memcmp(shared, "\177ELF", 4) ? "yes" : "no");
+    char *at_page = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, page);
+    char expect[64];
+    pread(fd, expect, sizeof expect, page);
+    printf("a file mapping at offset one page reads the file there: %s\n",
+           at_page != MAP_FAILED && !memcmp(at_page, expect, sizeof expect) ? "yes" : "no");
+    munmap(shared, page);
+    munmap(at_page, page);
+
     /* munmap, mprotect */
     show("munmap unaligned", munmap(area + 1, page));
     show("munmap length 0", munmap(area + 6 * page, 0));
