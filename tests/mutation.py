@@ -48,8 +48,9 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/test_initial_stack.py", "tests/test_dynamic_basics.py", "tests/test_bad_input.py"],
     "linuxuser/loader/elf.py": ["tests/test_bad_input.py", "tests/test_dynamic_basics.py"],
     "linuxuser/memory.py": [
-        "tests/test_memory.py", "tests/test_initial_stack.py", "tests/test_parallel.py",
-        "tests/test_threads.py", "-k", "mapping or jit or brk or codeswap or not threads"],
+        "tests/test_memory.py", "tests/test_memory_calls.py", "tests/test_initial_stack.py",
+        "tests/test_parallel.py", "tests/test_threads.py",
+        "-k", "not threads_match or mapping or jit"],
     "linuxuser/threads.py": ["tests/test_parallel.py", "tests/test_threads.py"],
     "linuxuser/process.py": ["tests/test_static_programs.py", "tests/test_children.py"],
     "linuxuser/syscalls/fds.py": ["tests/test_static_programs.py", "tests/test_structs.py"],

@@ -13,11 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096UL
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 static uintptr_t sys_brk(uintptr_t addr) { return (uintptr_t)syscall(SYS_brk, addr); }
 static uintptr_t up(uintptr_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
@@ -104,10 +108,15 @@ int main(void)
     memset((void *)origin, 0xab, 5 * PAGE + 123);
     printf("last grown byte: %s\n", touch((char *)want - 1, 1));
 
+    /* a mapping above the heap must outlive its shrinking */
+    char *above = mmap((void *)(origin + 64 * PAGE), PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     uintptr_t shrink = origin + PAGE + 7;
     printf("shrink to 1 page + 7: %s\n", sys_brk(shrink) == shrink ? "ok" : "refused");
     show_heap("after shrinking");
     printf("reading the kept page past the break: %s\n", touch((char *)shrink + 100, 0));
+    printf("a mapping 64 pages above is still there: %s\n",
+           above != MAP_FAILED && mprotect(above, PAGE, PROT_READ) == 0 ? "yes" : "no");
     printf("reading a freed page: %s\n", touch((char *)origin + 2 * PAGE, 0));
     printf("writing the last freed page: %s\n", touch((char *)origin + 5 * PAGE + 10, 1));
 

@@ -131,6 +131,9 @@ int main(void)
     show("mprotect length 0", mprotect(area + 10 * page, 0, PROT_READ));
     show("mprotect of nothing mapped", mprotect(area + 10 * page, page, PROT_READ));
     show("mprotect partly mapped", mprotect(area + 6 * page, 2 * page, PROT_READ));
+    show("mprotect of one byte", mprotect(area + 2 * page, 1, PROT_READ));
+    printf("writing its page: %s\n", write_faults(area + 2 * page + 100));
+    mprotect(area + 2 * page, page, PROT_READ | PROT_WRITE);
 
     /* madvise */
     area[3 * page] = 9;
