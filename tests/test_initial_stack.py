@@ -13,6 +13,9 @@ and the layout as distances and yes/no.  What is masked, and why:
   AT_MINSIGSTKSZ) -- qemu-user 7.2 gives none of them either.
 - AT_HWCAP and AT_HWCAP2 of x86 programs natively: the host CPU's, not the
   emulated one's.
+- the program's lines of /proc/self/maps (permissions, file offset) natively:
+  the kernel shows the RELRO pages glibc made read-only as a mapping of their
+  own; linuxuser's lines must be the kernel's, in order (against qemu-user: all).
 The layout lines are the kernel's (fs/binfmt_elf.c create_elf_tables is the
 same for the four arches), so they are compared with the native x86-64 run for
 every arch: qemu-user aligns AT_PLATFORM, the kernel does not.  The
@@ -50,8 +53,8 @@ def parse(stdout: bytes) -> dict[str, str]:
     "layout ...:" lines keyed by their text)."""
     out = {}
     for line in stdout.decode().splitlines():
-        m = re.match(r"(auxv \S+|argv\[\d+\]|env\[\d+\]|argc|AT_\w+ ->|cpuid\(1\).edx) ?(.*)$",
-                     line) or \
+        m = re.match(r"(auxv \S+|argv\[\d+\]|env\[\d+\]|argc|AT_\w+ ->|cpuid\(1\).edx"
+                     r"|mapping \d+ of the program:) ?(.*)$", line) or \
             re.match(r"(layout .*?)(:? (?:yes|no|\d+ bytes.*))$", line)
         assert m, line
         out[m.group(1)] = m.group(2)
@@ -87,6 +90,12 @@ def compare(ours: dict[str, str], ref: dict[str, str], kernel_layout: dict[str, 
     assert not diff, "\n".join(diff)
 
 
+def program_maps(run: dict[str, str]) -> list[str]:
+    """The program's lines of /proc/self/maps (taken out of `run`)."""
+    keys = [k for k in run if k.startswith("mapping ")]
+    return [run.pop(k) for k in keys]
+
+
 def check_random(run, prog, first: dict[str, str]) -> None:
     second = run_initstack(run, prog)
     assert first["AT_RANDOM ->"] != second["AT_RANDOM ->"], "AT_RANDOM is the same twice"
@@ -116,6 +125,12 @@ def test_initial_stack_and_auxv(arch, pie, guest_program, run_linuxuser, run_nat
     if arch in NATIVE:
         ref = run_initstack(lambda a: run_native(a, arch=arch, env=ENV), prog)
         masked |= HOST_CPU
+        # The kernel keeps the RELRO pages glibc made read-only apart from the
+        # read-only mapping before them (they have anonymous pages): each of
+        # linuxuser's mappings must be one of the kernel's, in order.
+        ours_maps, ref_maps = (program_maps(run) for run in (ours, ref))
+        assert ours_maps and all(m in ref_maps for m in ours_maps), (ours_maps, ref_maps)
+        assert ours_maps == sorted(ours_maps, key=ref_maps.index), (ours_maps, ref_maps)
         # What the engine's CPUID says, Linux says in AT_HWCAP.
         assert int(ours["auxv AT_HWCAP"], 16) == int(ours["cpuid(1).edx"], 16)
     else:

@@ -54,6 +54,25 @@ static void stack_bounds(uintptr_t *lo, uintptr_t *hi)
     if (f) fclose(f);
 }
 
+/* The program's own lines of /proc/self/maps: permissions and file offset
+   (addresses differ between runs and emulators; what maps which part of the
+   file does not). */
+static void program_mappings(const char *exe)
+{
+    char line[1024], real[512];
+    if (!realpath(exe, real)) return;
+    FILE *f = fopen("/proc/self/maps", "r");
+    int i = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        char perms[8], path[512] = "";
+        unsigned long a, b, offset;
+        if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %511s", &a, &b, perms, &offset, path) >= 4 &&
+            !strcmp(path, real))
+            printf("mapping %d of the program: %s offset %#lx\n", i++, perms, offset);
+    }
+    if (f) fclose(f);
+}
+
 static const char *yes(int cond) { return cond ? "yes" : "no"; }
 
 extern char _start[];
@@ -89,6 +108,7 @@ int main(int argc, char **argv, char **envp)
     for (int i = 0; i < 16; i++) printf("%02x", random[i]);
     printf("\n");
 
+    program_mappings(execfn);
     uintptr_t lo, hi;
     stack_bounds(&lo, &hi);
     printf("layout argc 16-byte aligned: %s\n", yes((uintptr_t)table % 16 == 0));
