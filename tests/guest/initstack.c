@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -73,6 +74,23 @@ static void program_mappings(const char *exe)
     if (f) fclose(f);
 }
 
+/* The gap between [stack] and the highest mapping below it, with a fresh mmap. */
+static unsigned long gap_below_stack(void)
+{
+    void *fresh = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char line[1024];
+    unsigned long a, b, below = 0, stack = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx", &a, &b) != 2) continue;
+        if (strstr(line, "[stack]")) stack = a;
+        else if (!stack || b <= stack) below = b > below && (!stack || b <= stack) ? b : below;
+    }
+    if (f) fclose(f);
+    munmap(fresh, 4096);
+    return stack - below;
+}
+
 static const char *yes(int cond) { return cond ? "yes" : "no"; }
 
 extern char _start[];
@@ -109,6 +127,8 @@ int main(int argc, char **argv, char **envp)
     printf("\n");
 
     program_mappings(execfn);
+    printf("layout the mapping below [stack] ends 1 MiB or more below it: %s\n",
+           yes(gap_below_stack() >= (1UL << 20)));
     uintptr_t lo, hi;
     stack_bounds(&lo, &hi);
     printf("layout argc 16-byte aligned: %s\n", yes((uintptr_t)table % 16 == 0));
