@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 from linuxuser import __version__
-from linuxuser.errors import LinuxUserError
+from linuxuser.atomics import engine_description
+from linuxuser.errors import LinuxUserError, report_failure
 from linuxuser.process import Options
 from linuxuser.watchdog import DEADLINE_VARIABLE
 
@@ -18,7 +18,7 @@ The guest's architecture is read from its ELF header.
 
 Options (qemu-user's; each also works with two dashes):
   -h, --help              show this help and exit
-  -version, --version     show the version and exit
+  -version, --version     show the version and the engine in use, and exit
   -L PATH, --sysroot PATH guest sysroot: absolute paths and the dynamic loader
                           are looked up here first (env QEMU_LD_PREFIX; without
                           either: /etc/qemu-binfmt/ARCH, the host, /usr/TRIPLET)
@@ -168,7 +168,7 @@ def parse_args(args: list[str]) -> tuple[Options, list[str], dict, str | None]:
             sys.stdout.write(USAGE)
             raise SystemExit(0)
         if key == "version":
-            sys.stdout.write(f"linuxuser {__version__}\n")
+            sys.stdout.write(f"linuxuser {__version__}\n{engine_description()}\n")
             raise SystemExit(0)
         if key == "sysroot":
             options.sysroot = value
@@ -248,15 +248,8 @@ def main(args: list[str] | None = None) -> int:
         if argv0 is not None:
             argv[0] = os.fsencode(argv0)
         run_program(options, program, argv, guest_environment(env_changes))
-    except LinuxUserError as err:
-        sys.stderr.write(f"linuxuser: {err}\n")
-        return err.status
     except KeyboardInterrupt:
         return 130
-    except Exception as err:   # a bug in linuxuser: one line, the trace on request
-        if os.environ.get("LINUXUSER_DEBUG"):
-            traceback.print_exc()
-        sys.stderr.write(f"linuxuser: internal error: {type(err).__name__}: {err}"
-                         " (set LINUXUSER_DEBUG=1 for a traceback)\n")
-        return 70
+    except Exception as err:   # noqa: BLE001 - one line and a status, the trace on request
+        return report_failure(err)
     return 0

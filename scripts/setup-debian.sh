@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Install everything linuxuser's tests need on Debian 12 (bookworm), then
-# install this checkout with "pip install -e .".
+# install this checkout (editable, with its engine) into a virtual environment
+# inside it, .venv: nothing machine-wide is re-pointed at this checkout, and
+# .venv/bin/linuxuser is its command.
 #
 # Idempotent and quick when everything is already there: the apt step is
-# skipped when all packages are installed, the pip step when this checkout
-# is already installed (editable) with unchanged packaging metadata.
+# skipped when all packages are installed, the pip step when .venv already
+# holds this checkout with unchanged packaging metadata.
 #
 # Environment:
-#   PYTHON   the Python to install into (default: python3)
+#   PYTHON   the Python that makes the virtual environment (default: python3)
+#   VENV     where it goes (default: .venv)
 #   FORCE=1  run apt-get and pip even if everything looks installed
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$(pwd -P)
 PYTHON=${PYTHON:-python3}
+VENV=$(realpath -m "${VENV:-.venv}")
+VPY="$VENV/bin/python"
 FORCE=${FORCE:-0}
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -32,22 +37,17 @@ PACKAGES=(
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-i686-linux-gnu libc6-dev-i386-cross
     qemu-user
-    cmake patch
+    cmake
     strace
+    golang-go
+    python3 python3-venv
 )
 COMMANDS=(
-    make gcc cmake patch
+    make gcc cmake go
     arm-linux-gnueabihf-gcc aarch64-linux-gnu-gcc i686-linux-gnu-gcc
     qemu-arm qemu-aarch64 qemu-i386 qemu-x86_64
     strace
 )
-
-# A Debian system Python may lack pip; pyenv/venv Pythons bring their own.
-if ! command -v "$PYTHON" >/dev/null 2>&1; then
-    PACKAGES+=(python3 python3-pip)
-elif ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
-    PACKAGES+=(python3-pip)
-fi
 
 pkg_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -95,21 +95,21 @@ fi
 # ---------------------------------------------------------------- pip
 
 PY_MODULES="unicorn capstone elftools ptrace pytest"
-STAMP="$REPO/build/.setup-pip-stamp"
+STAMP="$VENV/.linuxuser-setup-stamp"
 
 packaging_hash() {
     {
-        "$PYTHON" -c 'import sys; print(sys.executable)'
+        echo "$REPO"
         for f in pyproject.toml setup.cfg setup.py; do
             if [ -f "$f" ]; then cat "$f"; fi
         done
     } | sha256sum | cut -d' ' -f1
 }
 
-# True when "import linuxuser" (from outside the checkout) finds this
-# checkout and all runtime/test modules import.
+# True when the venv's "import linuxuser" (from outside the checkout) finds
+# this checkout and all runtime/test modules import.
 python_ready() {
-    (cd / && "$PYTHON" - "$REPO" $PY_MODULES <<'EOF'
+    (cd / && "$VPY" - "$REPO" $PY_MODULES <<'EOF'
 import importlib, importlib.util, pathlib, sys
 repo = pathlib.Path(sys.argv[1]).resolve()
 spec = importlib.util.find_spec("linuxuser")
@@ -123,40 +123,21 @@ EOF
     ) >/dev/null 2>&1
 }
 
-pip_install() {
-    # A Debian system Python refuses pip installs (PEP 668, "externally
-    # managed") unless told --break-system-packages; pyenv and venv
-    # Pythons take them as they are.  Try without, then with.
-    local out rc=0
-    out=$(mktemp)
-    "$PYTHON" -m pip install -q "$@" >"$out" 2>&1 || rc=$?
-    if [ "$rc" -ne 0 ] && grep -q externally-managed "$out"; then
-        log "externally managed Python: retrying pip with --break-system-packages"
-        rc=0
-        "$PYTHON" -m pip install -q --break-system-packages "$@" >"$out" 2>&1 || rc=$?
-    fi
-    if [ "$rc" -ne 0 ]; then
-        cat "$out" >&2
-    fi
-    rm -f "$out"
-    return "$rc"
-}
-
 if [ "$FORCE" != 1 ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(packaging_hash)" ] \
-        && python_ready && [ -x "$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/linuxuser" ]; then
-    log "python packages already installed ($("$PYTHON" --version 2>&1))"
+        && python_ready && [ -x "$VENV/bin/linuxuser" ]; then
+    log "python packages already installed in $VENV ($("$VPY" --version 2>&1))"
 else
-    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-    if [ -f pyproject.toml ] || [ -f setup.py ]; then
-        log "pip install -e . (with $PYTHON)"
-        pip_install -e .
-    else
-        log "no pyproject.toml/setup.py yet: installing the dependencies only"
-        pip_install unicorn capstone pyelftools python-ptrace pytest
+    export PIP_DISABLE_PIP_VERSION_CHECK=1
+    if [ ! -x "$VPY" ] || ! "$VPY" -c 'import pip' >/dev/null 2>&1; then
+        log "making the virtual environment $VENV (with $PYTHON)"
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV"
     fi
-    # pytest may be only an optional ("test") dependency of the package.
-    "$PYTHON" -c 'import pytest' >/dev/null 2>&1 || pip_install pytest
-    mkdir -p "$(dirname "$STAMP")"
+    # Editable: the tests and .venv/bin/linuxuser run this checkout's code.  The
+    # build (setup.py) also builds the engine into linuxuser/atomics/lib: about
+    # two minutes the first time, reused while the patch is unchanged.
+    log "pip install -e . into $VENV (builds the engine the first time: ~2 minutes)"
+    "$VPY" -m pip install -q -e ".[test]"
     packaging_hash >"$STAMP"
 fi
 
@@ -164,10 +145,11 @@ fi
 
 # linuxuser's Unicorn (PyPI's 2.1.4 sources with linuxuser/atomics' patch):
 # guest threads in parallel with exact atomics.  pip install builds it too;
-# this makes sure, and is quick when it is up to date.
-if "$PYTHON" linuxuser/atomics/engine.py --quiet; then
+# this rebuilds it when the patch has changed since, and is quick otherwise.
+if "$VPY" linuxuser/atomics/engine.py --quiet; then
     log "parallel engine up to date"
 else
     log "building the parallel engine failed" >&2
     exit 1
 fi
+log "linuxuser's command: $VENV/bin/linuxuser (source $VENV/bin/activate puts it on PATH)"

@@ -67,8 +67,10 @@ class Result(NamedTuple):
 
 
 def linuxuser_command() -> list[str]:
-    """The command that starts the emulator under test."""
-    return [sys.executable, "-m", "linuxuser"]
+    """The command that starts the emulator under test: this checkout's package,
+    or the installed command LINUXUSER_COMMAND names (make test-install)."""
+    installed = os.environ.get("LINUXUSER_COMMAND")
+    return [installed] if installed else [sys.executable, "-m", "linuxuser"]
 
 
 def _child_setup(personality: int | None = None):
@@ -96,9 +98,11 @@ def make_env(env: dict | None = None, unset_env=()) -> dict:
     e = {k: v for k, v in os.environ.items() if not k.startswith("QEMU_")}
     # pytest's own variable changes from test to test.
     e.pop("PYTEST_CURRENT_TEST", None)
-    # "python -m linuxuser" must find the package of this checkout.
+    # "python -m linuxuser" must find the package of this checkout (and an
+    # installed command its own).
     pp = e.get("PYTHONPATH")
-    e["PYTHONPATH"] = str(REPO) + (os.pathsep + pp if pp else "")
+    if "LINUXUSER_COMMAND" not in e:
+        e["PYTHONPATH"] = str(REPO) + (os.pathsep + pp if pp else "")
     for k in unset_env:
         e.pop(k, None)
     if env:
@@ -263,7 +267,8 @@ def run_native():
 
 
 def pytest_report_header(config):
-    lines = [f"linuxuser command: {' '.join(linuxuser_command())} (PYTHONPATH={REPO})"]
+    lines = [f"linuxuser command: {' '.join(linuxuser_command())}"
+             + ("" if os.environ.get("LINUXUSER_COMMAND") else f" (PYTHONPATH={REPO})")]
     missing = guestbuild.missing_tools()
     missing += [a.qemu for a in guestbuild.ARCHES.values() if shutil.which(a.qemu) is None]
     missing += [tool for tool in ("strace",) if shutil.which(tool) is None]

@@ -9,9 +9,6 @@ semaphore likewise.  Unicorn's stock library loses updates on every one of them
 """
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import guestbuild
@@ -22,13 +19,12 @@ NATIVE = [a for a, spec in guestbuild.ARCHES.items() if spec.native]
 STRESS = ["4", "20000"]
 
 
-def test_the_parallel_engine_is_in_use():
-    """make setup builds linuxuser's Unicorn; without it the tests below would
-    measure the fallback (threads taking turns) instead."""
-    r = subprocess.run([sys.executable, "-c", "import linuxuser; from linuxuser.atomics "
-                        "import parallel_atomics; print(parallel_atomics())"],
-                       capture_output=True, text=True)
-    assert r.stdout.strip() == "True", r.stdout + r.stderr
+def test_the_parallel_engine_is_in_use(run_linuxuser):
+    """make setup and pip install build linuxuser's Unicorn; without it the tests
+    below would measure the fallback (threads taking turns) instead."""
+    r = run_linuxuser(["--version"])
+    assert r.returncode == 0, describe("linuxuser --version", r)
+    assert b"engine: linuxuser's Unicorn" in r.stdout, describe("linuxuser --version", r)
 
 
 @pytest.mark.parametrize("mode", ["stress", "locks"])

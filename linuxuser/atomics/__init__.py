@@ -25,24 +25,31 @@ guest code fast, switched on per engine from here: TLB fills answered in C
 (`serve_tlb_fills`) and, for ARM and AArch64, loads and stores that address
 guest memory directly (`address_directly`, qemu-user's guest_base).
 
-Without the parallel library (it was not built, or LIBUNICORN_PATH names
-another), guest threads take turns on the guest CPU (`GuestCpuBaton` in
-linuxuser.threads): one at a time, preempted every few milliseconds, as QEMU's
-single-threaded TCG runs them, so that Unicorn's plain loads and stores are
-atomic enough.  Not exactly: PyPI's library may run an instruction twice when
-the preemption stops it, so linuxuser says once that the results of a
-multi-threaded guest are not guaranteed there.
+Without the parallel library (installed with LINUXUSER_ENGINE=stock, or
+LIBUNICORN_PATH names another), guest threads take turns on the guest CPU
+(`GuestCpuBaton` in linuxuser.threads): one at a time, preempted every few
+milliseconds, as QEMU's single-threaded TCG runs them, so that Unicorn's plain
+loads and stores are atomic enough.  Not exactly: PyPI's library may run an
+instruction twice when the preemption stops it, so a run that starts a second
+guest thread says, in one line, that its results are not guaranteed
+(`TAKE_TURNS_WARNING`), and `linuxuser --version` names the engine in use.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import sys
+from pathlib import Path
 
-from linuxuser.atomics.engine import ENGINE_DIR, ENGINE_NAME, UNICORN_VERSION
+from linuxuser.atomics.engine import (ENGINE_DIR, ENGINE_NAME, ENGINE_VARIABLE,
+                                      UNICORN_VERSION, built_patch_digest, is_built,
+                                      patch_digest)
 
-# LINUXUSER_ENGINE=stock runs PyPI's Unicorn (threads take turns), for comparison.
-ENGINE_VARIABLE = "LINUXUSER_ENGINE"
+# LINUXUSER_ENGINE=stock at run time runs PyPI's Unicorn, for comparison, and
+# silences the warning: the user asked for it.
+TAKE_TURNS_WARNING = ("linuxuser: warning: running without linuxuser's parallel engine "
+                      "(see linuxuser --version): guest threads take turns on one CPU and "
+                      "their results are not guaranteed")
 
 
 def load_engine() -> None:
@@ -69,6 +76,29 @@ def load_engine() -> None:
 def parallel_atomics() -> bool:
     """True if the loaded Unicorn does guest atomics as host atomics."""
     return _patch_function("uc_linuxuser_parallel") is not None
+
+
+def engine_description() -> str:
+    """The engine in use, for `linuxuser --version`: the patched build and its
+    patch's hash, or stock Unicorn and why."""
+    from unicorn import __version__ as version
+    from unicorn.unicorn_py3 import unicorn as binding
+    library = binding.uclib._name
+    if parallel_atomics():
+        patch = built_patch_digest(Path(library).parent) or "of unknown hash"
+        stale = ""
+        if Path(library).parent == ENGINE_DIR and not is_built():
+            stale = f" [out of date: the patch is now {patch_digest()}; make setup rebuilds]"
+        return (f"engine: linuxuser's Unicorn {version} (patch {patch}): guest threads "
+                f"run in parallel{stale}\nlibrary: {library}")
+    if os.environ.get(ENGINE_VARIABLE) == "stock":
+        why = f"{ENGINE_VARIABLE}=stock"
+    elif os.environ.get("LIBUNICORN_PATH"):
+        why = "LIBUNICORN_PATH names it"
+    else:
+        why = "linuxuser's engine is not installed: see README.md, \"pip install\""
+    return (f"engine: stock Unicorn {version} ({why}): guest threads take turns\n"
+            f"library: {library}")
 
 
 def _patch_function(name: str, *argtypes):

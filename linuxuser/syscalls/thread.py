@@ -14,7 +14,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
-from linuxuser.atomics import ENGINE_VARIABLE, parallel_atomics
+from linuxuser.atomics import ENGINE_VARIABLE, TAKE_TURNS_WARNING, parallel_atomics
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.children import fork_child
@@ -89,9 +89,7 @@ def start_thread(parent: Vcpu, req: CloneRequest) -> int:
     process, arch = parent.process, parent.arch
     if not parallel_atomics():
         if os.environ.get(ENGINE_VARIABLE) != "stock":
-            process.log.once("take-turns", "linuxuser: the parallel engine is not built "
-                             "(make setup): guest threads take turns on one CPU and "
-                             "their results are not guaranteed")
+            process.log.once("take-turns", TAKE_TURNS_WARNING)
         process.threads.take_turns()
     child = Vcpu(process, arch.new_engine(THREAD_TRANSLATION_BUFFER))
     arch.copy_engine_state(parent.uc, child.uc)
@@ -183,8 +181,9 @@ def sys_get_robust_list(t, pid, head_ptr, len_ptr):
 @syscall("sched_setaffinity")
 def sys_sched_setaffinity(t, pid, size, mask):
     """Guest TIDs are host TIDs: the host scheduler places the guest thread."""
-    raw = int.from_bytes(t.mem.read(mask, size), "little")
-    cpus = {i for i in range(size * 8) if raw >> i & 1}
+    data = t.mem.read(mask, size)
+    cpus = {i * 8 + bit for i, byte in enumerate(data) if byte for bit in range(8)
+            if byte >> bit & 1}
     os.sched_setaffinity(s32(pid), cpus)
     return 0
 
