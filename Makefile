@@ -70,3 +70,15 @@ bench: setup
 
 clean:
 	rm -rf build
+
+# make mutation: mutation testing of the core with cosmic-ray (tests/mutation.py;
+# docs/testing.md has the last score).  Not part of `make test` or CI: about an
+# hour on two cores.  MODULES=linuxuser/memory.py,linuxuser/threads.py selects
+# modules, SAMPLE=N mutants per module (0: all), JOBS=N workers.
+COSMIC_RAY ?= cosmic-ray==8.7.0
+comma := ,
+.PHONY: mutation
+mutation: setup
+	$(PYTHON) -m pip install -q '$(COSMIC_RAY)'
+	$(PYTHON) tests/mutation.py $(foreach m,$(subst $(comma), ,$(MODULES)),-m $(m)) \
+		$(if $(SAMPLE),--sample $(SAMPLE)) $(if $(JOBS),-j $(JOBS))

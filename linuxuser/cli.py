@@ -8,6 +8,7 @@ from linuxuser import __version__
 from linuxuser.atomics import engine_description
 from linuxuser.errors import LinuxUserError, report_failure
 from linuxuser.process import Options
+from linuxuser.watchdog import DEADLINE_VARIABLE
 
 USAGE = """\
 usage: linuxuser [options] PROGRAM [ARGS...]
@@ -227,6 +228,7 @@ def initial_environment() -> dict[bytes, bytes]:
 
 def guest_environment(changes: dict[str, str | None]) -> list[bytes]:
     env = initial_environment()
+    env.pop(os.fsencode(DEADLINE_VARIABLE), None)        # linuxuser's, not the guest's
     for var, value in changes.items():
         key = os.fsencode(var)
         if value is None:

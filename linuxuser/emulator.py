@@ -6,6 +6,7 @@ import signal
 import threading
 from typing import NoReturn
 
+from linuxuser import watchdog
 from linuxuser.errors import die_of
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.load import load_program
@@ -45,6 +46,7 @@ def run_program(options: Options, program: str, argv: list[bytes],
         process.debug_log.page()
     # The signal mask crosses execve: a guest that exec'd us left its mask on the host.
     vcpu.sigmask = sum(1 << (sig - 1) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    watchdog.arm(process)
     vcpu.run()
     # The main guest thread called exit(2) while others run: they end the process.
     process.wait_for_end()

@@ -23,7 +23,10 @@ Keyword arguments of the run_* fixtures:
     unset_env  names of host variables to remove
     cwd        working directory
     stdin      bytes fed to stdin (default: empty stdin)
-    timeout    seconds (default 60); a timeout fails the test
+    timeout    seconds (default 60; 30 for linuxuser runs); a timeout fails
+               the test.  linuxuser gets it as its LINUXUSER_DEADLINE: a run
+               that reaches it fails with what each guest thread was doing
+               (pc, state, last syscalls, host stack).
 
 Missing cross compilers or qemu binaries make the tests FAIL, not skip:
 ``make setup`` installs them.
@@ -202,20 +205,43 @@ def qemu_binary(arch: str) -> str:
 MAX_FULL_TIMEOUTS = 3
 REDUCED_TIMEOUT = 10
 _linuxuser_timeouts = 0
+# A linuxuser run's deadline unless the test gives its own `timeout` (a few
+# times what the slowest default run takes on a loaded machine).  linuxuser
+# itself enforces it (LINUXUSER_DEADLINE, linuxuser/watchdog.py) and reports
+# what each guest thread was doing; the harness kills it DEADLINE_GRACE later.
+LINUXUSER_TIMEOUT = 30
+DEADLINE_GRACE = 10
+DEADLINE_REPORT = b"linuxuser: deadline of "
+
+
+def deadline_report(r: Result) -> str | None:
+    """linuxuser's account of a run that reached its deadline, if it did."""
+    if r.returncode != 124 or DEADLINE_REPORT not in r.stderr:
+        return None
+    return r.stderr[r.stderr.rindex(DEADLINE_REPORT):].decode(errors="replace")
 
 
 @pytest.fixture(scope="session")
 def run_linuxuser():
     def run(args, **kw) -> Result:
         global _linuxuser_timeouts
+        timeout = kw.pop("timeout", LINUXUSER_TIMEOUT)
         if _linuxuser_timeouts >= MAX_FULL_TIMEOUTS:
-            kw["timeout"] = min(kw.get("timeout", DEFAULT_TIMEOUT), REDUCED_TIMEOUT)
+            timeout = min(timeout, REDUCED_TIMEOUT)
+        kw["env"] = {**(kw.get("env") or {}), "LINUXUSER_DEADLINE": timeout}
         try:
-            return run_command([*linuxuser_command(), *args], **kw)
+            r = run_command([*linuxuser_command(), *args], timeout=timeout + DEADLINE_GRACE,
+                            **kw)
         except pytest.fail.Exception as e:
             if str(e).startswith("timed out"):
                 _linuxuser_timeouts += 1
             raise
+        report = deadline_report(r)
+        if report is not None:
+            _linuxuser_timeouts += 1
+            pytest.fail(f"timed out after {timeout}s: linuxuser {' '.join(map(str, args))}\n"
+                        f"stdout so far: {r.stdout[-2000:]!r}\n{report}", pytrace=False)
+        return r
 
     return run
 

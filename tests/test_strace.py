@@ -170,6 +170,22 @@ OPTION_CASES = {
 }
 
 
+# -s around and at each length strace_strings.c writes (and the default, 32).
+STRING_LIMITS = [[], ["-s", "0"], ["-s", "1"], ["-s", "7"], ["-s", "8"], ["-s", "9"],
+                 ["-s", "16"], ["-s", "31"], ["-s", "33"], ["-s", "100"]]
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "i386"])
+@pytest.mark.parametrize("options", STRING_LIMITS, ids=[" ".join(o) or "default" for o in STRING_LIMITS])
+def test_string_truncation_equals_native(options, arch, guest_program, run_linuxuser, run_native,
+                                         tmp_path):
+    """Byte buffers and C strings of every length from limit-2 to limit+2, plain
+    and with escapes, cut (with "...") exactly where strace cuts them."""
+    native, ours = run_both(("strace_strings", []), guest_program, run_linuxuser, run_native,
+                            tmp_path, options, arch=arch)
+    assert_same_log(native, ours, abi_neutral)
+
+
 @pytest.mark.parametrize("options", list(OPTION_CASES.values()), ids=list(OPTION_CASES))
 def test_strace_options_equal_native(options, guest_program, run_linuxuser, run_native, tmp_path):
     native, ours = run_both(("strace_calls", ["{dir}"]), guest_program, run_linuxuser,
@@ -416,11 +432,13 @@ def test_debug_page(arch, guest_program, run_linuxuser, tmp_path):
     assert any(n == "[stack]" for *_, n in rows), text
 
 
-def test_debug_strace_is_strace(guest_program, run_linuxuser, tmp_path):
+def test_debug_strace_is_strace(guest_program, run_linuxuser, run_native, tmp_path):
+    """-d strace writes the -strace log: real strace's lines (masked as above)."""
     prog = guest_program("hello", "x86_64")
-    r = run_linuxuser(["-d", "strace", prog], cwd=tmp_path)
-    assert r.returncode == 0 and re.search(rb'^write\(1, "Hello, world!\\n", 14\) += 14$',
-                                           r.stderr, re.M), describe("linuxuser", r)
+    r = run_linuxuser(["-d", "strace", prog], cwd=tmp_path, env=ENV)
+    native = run_native([strace_binary(), "-f", prog], arch="x86_64", env=ENV, cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (native.returncode, native.stdout), describe("linuxuser", r)
+    assert_same_log(native.stderr.decode(), r.stderr.decode())
 
 
 def test_block_hooks_only_when_asked(guest_program, run_linuxuser, tmp_path):

@@ -195,7 +195,8 @@ def build_stack(process: GuestProcess, argv: list[bytes], envp: list[bytes],
     table_size = word * (len(argv) + len(envp) + 3 + 2 * (len(auxv) + 4))
     if strings + table_size + 64 > page_align_up(process.options.stack_size) - PAGE_SIZE:
         raise ExecError(process.exe_path, "arguments and environment do not fit on the stack")
-    pos = arch.stack_top - word                           # end marker
+    # An end marker of 8 bytes (a 64-bit kernel's pointer, in compat mode too).
+    pos = arch.stack_top - 8
 
     def push_bytes(data: bytes) -> int:
         nonlocal pos
@@ -207,8 +208,7 @@ def build_stack(process: GuestProcess, argv: list[bytes], envp: list[bytes],
     env_addrs = [push_bytes(e + b"\0") for e in reversed(envp)][::-1]
     arg_addrs = [push_bytes(a + b"\0") for a in reversed(argv)][::-1]
     platform_addr = push_bytes(arch.platform.encode() + b"\0")
-    pos &= ~15
-    random_addr = push_bytes(os.urandom(16))
+    random_addr = push_bytes(os.urandom(16))           # right below, unaligned, as Linux
     auxv = auxv + [(AT_RANDOM, random_addr), (AT_PLATFORM, platform_addr),
                    (AT_EXECFN, execfn_addr), (AT_NULL, 0)]
     fmt = "<" + arch.ulong_fmt

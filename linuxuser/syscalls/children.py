@@ -19,6 +19,7 @@ import stat
 import struct
 import sys
 
+from linuxuser import watchdog
 from linuxuser.errors import ExecError
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.sysroot import default_sysroot, interpreter_path
@@ -146,7 +147,8 @@ def exec_program(t, filename: bytes, argv: list[bytes], envp: list[bytes], depth
             err = _check_guest_elf(t, path)
             if err:
                 return err
-            return _exec_host(t, sys.executable, _linuxuser_argv(t, path, argv), envp)
+            return _exec_host(t, sys.executable, _linuxuser_argv(t, path, argv),
+                              envp + watchdog.carried_environment())
     return _exec_host(t, path, argv, envp)
 
 

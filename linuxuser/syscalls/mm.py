@@ -232,9 +232,14 @@ def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
         return -errno.EINVAL        # old_size 0 duplicates a shared mapping: not done
     old_size, new_size = page_align_up(old_size), page_align_up(new_size)
     with mem.lock:
-        region = mem.region_at(old_addr)
-        if region is None or region.end < old_addr + old_size:
+        # One mapping as Linux sees it (its pieces here may be several regions
+        # alike); the end of it is what grows.
+        pieces = list(mem.overlapping(old_addr, old_addr + old_size))
+        if not pieces or _has_hole(t, old_addr, old_addr + old_size) or any(
+                (r.prot, r.name, r.shared) != (pieces[0].prot, pieces[0].name, pieces[0].shared)
+                for r in pieces):
             return -errno.EFAULT
+        region = pieces[-1]
         if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
             return -errno.EINVAL      # not done: a guest gets what an old kernel said
         if new_size <= old_size:

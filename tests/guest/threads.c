@@ -431,29 +431,22 @@ static void *jit_runner(void *arg)
 static int test_jit(void)
 {
     long page = sysconf(_SC_PAGESIZE);
-    unsigned char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return 1;
-    size_t n = emit_return(p, 1);
-    mprotect(p, page, PROT_READ | PROT_EXEC);
-    __builtin___clear_cache((char *)p, (char *)p + n);
+    unsigned char *p = new_code(1);
+    if (p == NULL) return 1;
     jit_code = (code_fn)p;
     pthread_t t;
     CHECK(pthread_barrier_init(&jit_barrier, NULL, 2));
     CHECK(pthread_create(&t, NULL, jit_runner, NULL));
     pthread_barrier_wait(&jit_barrier);
     pthread_barrier_wait(&jit_barrier);
-    /* W^X rewrite: mprotect writable, write, mprotect executable */
-    mprotect(p, page, PROT_READ | PROT_WRITE);
-    n = emit_return(p, 2);
-    mprotect(p, page, PROT_READ | PROT_EXEC);
-    __builtin___clear_cache((char *)p, (char *)p + n);
+    rewrite_code(p, 2);
     pthread_barrier_wait(&jit_barrier);
     pthread_barrier_wait(&jit_barrier);
     /* unmap, and map new code at the same address */
     munmap(p, page);
     unsigned char *q = mmap(p, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (q != p) return 1;
-    n = emit_return(p, 3);
+    size_t n = emit_return(p, 3);
     mprotect(p, page, PROT_READ | PROT_EXEC);
     __builtin___clear_cache((char *)p, (char *)p + n);
     pthread_barrier_wait(&jit_barrier);
