@@ -22,6 +22,8 @@ import time
 import traceback
 from typing import TYPE_CHECKING
 
+from linuxuser.signals import hostside
+
 if TYPE_CHECKING:
     from linuxuser.process import GuestProcess
     from linuxuser.translate.vcpu import Vcpu
@@ -71,6 +73,10 @@ class Watchdog:
         call[2] = regs.read(table.abi.result)
 
     def _wait(self) -> None:
+        # Signals for the guest must not land on this thread, which has no engine
+        # to deliver them (the kernel gives a process-directed signal to any
+        # thread that does not block it).
+        hostside.set_thread_mask(~0)
         time.sleep(self.seconds)
         report = self.report()
         try:
