@@ -18,6 +18,11 @@ X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.
               13: signal.SIGSEGV, 14: signal.SIGSEGV, 16: signal.SIGFPE,
               17: signal.SIGBUS, 19: signal.SIGFPE}
 
+# The floating-point environment of a new Linux process (and of fninit, ldmxcsr
+# defaults): all exceptions masked, 64-bit x87 precision, round to nearest; an
+# empty x87 stack (tag 11 = empty for each of the eight registers).
+X87_START_FCW, X87_TAGS_EMPTY, MXCSR_START = 0x037F, 0xFFFF, 0x1F80
+
 
 class _X86Arch(Arch):
     uc_arch = UC_ARCH_X86
@@ -47,6 +52,14 @@ class _X86Arch(Arch):
         finally:
             uc.mem_unmap(scratch, PAGE_SIZE)
         return edx & 0xFFFFFFFF, 0
+
+    def enable_fpu(self, uc: Uc) -> None:
+        """Linux's FPU start state (fpu__init_system_ctx): the engine's reset
+        leaves fcw=0 (single precision, exceptions unmasked), mxcsr=0 and every
+        x87 register tagged valid."""
+        uc.reg_write(X.UC_X86_REG_FPCW, X87_START_FCW)
+        uc.reg_write(X.UC_X86_REG_FPTAG, X87_TAGS_EMPTY)
+        uc.reg_write(X.UC_X86_REG_MXCSR, MXCSR_START)
 
 
 class X86_64Arch(_X86Arch):
