@@ -28,7 +28,7 @@ QUIET_ENOSYS: set[str] = set()
 NO_RESULT = object()
 
 AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal",
-                "children", "polling", "net")
+                "children", "polling", "net", "shm")
 
 
 def syscall(*names: str) -> Callable[[Handler], Handler]:

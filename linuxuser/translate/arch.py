@@ -59,6 +59,7 @@ class Arch:
     # store into code it runs, which only the TLB path notices.
     direct_addressing: bool = False
     stack_top: int                 # the main thread's stack ends here; mmap goes below
+    shmlba: int = 4096             # SysV shm attach alignment (SHM_RND rounds to it)
     pie_base: int                  # load address of an ET_DYN main program
     # Guest open(2) flag bits that differ from the host's (x86-64): guest bit -> host bit.
     open_flag_map: dict[int, int] = {}
