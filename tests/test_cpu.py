@@ -55,3 +55,14 @@ def test_sysv_shm(arch, guest_program, run_linuxuser, run_native, run_qemu):
             # only where qemu is known wrong, and there as the kernel says
             assert mine.startswith(QEMU_SHM_BUGS[arch]), (mine, qemu)
             assert kernel[mine.split(b":")[0]] == mine, (mine, qemu)
+
+
+@pytest.mark.parametrize("arch", X86)
+def test_x86_instructions(arch, guest_program, run_linuxuser, run_native, run_qemu):
+    """cmpxchg's register effects in every operand size, bextr, and phadd/phsub
+    on MMX and XMM registers (same register too) as the host CPU computes them
+    (the engine patch's translator fixes; QEMU 5.0 got each wrong)."""
+    prog = guest_program("x86_insns", arch)
+    actual = run_linuxuser([prog])
+    assert_same(actual, run_native([prog], arch=arch), labels=("linuxuser", "native"))
+    assert_same(actual, run_qemu(arch, [prog]))
