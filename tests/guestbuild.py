@@ -145,6 +145,7 @@ def _programs() -> dict[str, Program]:
         Program("fenv", "fenv.c", libs=("-lm",)),
         Program("fpu_state", "fpu_state.c", arches=("i386", "x86_64")),
         Program("sysv_shm", "sysv_shm.c"),
+        Program("vsyscall", "vsyscall.c", arches=("x86_64",)),
         Program("x86_insns", "x86_insns.c", arches=("i386", "x86_64"),
                 arch_flags={"i386": ("-msse2",)}),      # MMX and XMM registers in asm
         Program("syscall_errors", "syscall_errors.c"),

@@ -66,3 +66,12 @@ def test_x86_instructions(arch, guest_program, run_linuxuser, run_native, run_qe
     actual = run_linuxuser([prog])
     assert_same(actual, run_native([prog], arch=arch), labels=("linuxuser", "native"))
     assert_same(actual, run_qemu(arch, [prog]))
+
+
+def test_vsyscall_page(guest_program, run_linuxuser, run_native, run_qemu):
+    """x86-64's legacy gettimeofday/time/getcpu entries at 0xffffffffff600000,
+    and the page is not the guest's to write."""
+    prog = guest_program("vsyscall", "x86_64")
+    actual = run_linuxuser([prog])
+    assert_same(actual, run_native([prog], arch="x86_64"), labels=("linuxuser", "native"))
+    assert_same(actual, run_qemu("x86_64", [prog]))

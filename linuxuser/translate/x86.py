@@ -6,7 +6,8 @@ import errno
 import signal
 import struct
 
-from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, Uc
+from unicorn import (UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, UC_PROT_EXEC,
+                     UC_PROT_READ, Uc)
 from unicorn import x86_const as X
 
 from linuxuser.memory import PAGE_SIZE, host_mmap
@@ -62,6 +63,23 @@ class _X86Arch(Arch):
         uc.reg_write(X.UC_X86_REG_MXCSR, MXCSR_START)
 
 
+# The x86-64 vsyscall page (Linux's vsyscall=emulate): gettimeofday, time and
+# getcpu at fixed addresses, each `mov $nr, %rax; syscall; ret`, int3 between.
+VSYSCALL_ADDR = 0xFFFFFFFFFF600000
+VSYSCALL_ENTRIES = {0x000: 96, 0x400: 201, 0x800: 309}
+
+
+def vsyscall_page() -> bytes:
+    page = bytearray(b"\xcc" * PAGE_SIZE)
+    for offset, number in VSYSCALL_ENTRIES.items():
+        code = b"\x48\xc7\xc0" + struct.pack("<i", number) + b"\x0f\x05\xc3"
+        page[offset:offset + len(code)] = code
+    return bytes(page)
+
+
+VSYSCALL_PAGE = vsyscall_page()
+
+
 class X86_64Arch(_X86Arch):
     name = "x86_64"
     elf_machine = EM_X86_64
@@ -86,6 +104,14 @@ class X86_64Arch(_X86Arch):
     pie_base = 0x155555554000
     syscall_pc_lag = 2                      # the hook sees RIP at `syscall` (0f 05)
     clone_args = ("flags", "stack", "parent_tid", "child_tid", "tls")
+
+    def new_engine(self, translation_buffer: int | None = None) -> Uc:
+        """Each engine maps the vsyscall page (read and execute, above the guest's
+        address space: the guest cannot map or write there, as on Linux)."""
+        uc = super().new_engine(translation_buffer)
+        uc.mem_map(VSYSCALL_ADDR, PAGE_SIZE, UC_PROT_READ | UC_PROT_EXEC)
+        uc.mem_write(VSYSCALL_ADDR, VSYSCALL_PAGE)
+        return uc
 
     def hook_syscalls(self, uc: Uc, on_syscall) -> None:
         uc.hook_add(UC_HOOK_INSN, lambda uc, _data: on_syscall(), None, 1, 0,
