@@ -131,18 +131,14 @@ static void horizontal(void)
     };
     for (unsigned i = 0; i < sizeof values / sizeof *values; i++) {
         uint64_t a = values[i][0], b = values[i][1];
-        MMX_OP("phaddw", a, b);
-        MMX_OP("phaddd", a, b);
-        MMX_OP("phaddsw", a, b);
-        MMX_OP("phsubw", a, b);
-        MMX_OP("phsubd", a, b);
-        MMX_OP("phsubsw", a, b);
-        XMM_OP("phaddw", a, b);
-        XMM_OP("phaddd", a, b);
-        XMM_OP("phaddsw", a, b);
-        XMM_OP("phsubw", a, b);
-        XMM_OP("phsubd", a, b);
-        XMM_OP("phsubsw", a, b);
+#define MMX_AND_XMM(insn) MMX_OP(insn, a, b); XMM_OP(insn, a, b)
+        MMX_AND_XMM("phaddw");
+        MMX_AND_XMM("phaddd");
+        MMX_AND_XMM("phaddsw");
+        MMX_AND_XMM("phsubw");
+        MMX_AND_XMM("phsubd");
+        MMX_AND_XMM("phsubsw");
+#undef MMX_AND_XMM
     }
 }
 
