@@ -75,3 +75,12 @@ def test_vsyscall_page(guest_program, run_linuxuser, run_native, run_qemu):
     actual = run_linuxuser([prog])
     assert_same(actual, run_native([prog], arch="x86_64"), labels=("linuxuser", "native"))
     assert_same(actual, run_qemu("x86_64", [prog]))
+
+
+def test_aarch64_hwcaps(guest_program, run_linuxuser, run_qemu):
+    """AT_HWCAP has HWCAP_CPUID and each bit the engine's ID registers give
+    (as Linux derives them); the instructions of each bit run as under qemu."""
+    prog = guest_program("aarch64_features", "aarch64")
+    actual = run_linuxuser([prog])
+    assert_same(actual, run_qemu("aarch64", [prog]))
+    assert b"cpuid: 1" in actual.stdout and b"WRONG" not in actual.stdout
