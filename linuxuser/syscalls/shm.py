@@ -99,7 +99,7 @@ def do_shmat(t, shmid: int, addr: int, flags: int) -> int:
             if addr is None:
                 return -errno.ENOMEM
         elif addr + size > mem.size:
-            return -errno.EINVAL
+            return -errno.ENOMEM
         elif not flags & SHM_REMAP and not mem.is_free(addr, addr + size):
             return -errno.EINVAL
         host_flags = SHM_REMAP | (flags & SHM_RDONLY)
