@@ -98,8 +98,8 @@ def do_shmat(t, shmid: int, addr: int, flags: int) -> int:
             addr = mem.find_free(size, t.process.mmap_top)
             if addr is None:
                 return -errno.ENOMEM
-        elif addr + size > mem.size:
-            return -errno.ENOMEM
+        elif addr + size > mem.size:           # wrapping round: EINVAL, as Linux
+            return -errno.EINVAL if addr + size > t.arch.word_mask else -errno.ENOMEM
         elif not flags & SHM_REMAP and not mem.is_free(addr, addr + size):
             return -errno.EINVAL
         host_flags = SHM_REMAP | (flags & SHM_RDONLY)
