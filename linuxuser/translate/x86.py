@@ -19,8 +19,8 @@ X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.
               13: signal.SIGSEGV, 14: signal.SIGSEGV, 16: signal.SIGFPE,
               17: signal.SIGBUS, 19: signal.SIGFPE}
 
-# The floating-point environment of a new Linux process (and of fninit, ldmxcsr
-# defaults): all exceptions masked, 64-bit x87 precision, round to nearest; an
+# The floating-point environment of a new Linux process (fninit gives the same
+# x87 state): all exceptions masked, 64-bit x87 precision, round to nearest; an
 # empty x87 stack (tag 11 = empty for each of the eight registers).
 X87_START_FCW, X87_TAGS_EMPTY, MXCSR_START = 0x037F, 0xFFFF, 0x1F80
 
