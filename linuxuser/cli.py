@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 from linuxuser import __version__
 from linuxuser.atomics import engine_description
-from linuxuser.errors import LinuxUserError
+from linuxuser.errors import LinuxUserError, report_failure
 from linuxuser.process import Options
 
 USAGE = """\
@@ -247,15 +246,8 @@ def main(args: list[str] | None = None) -> int:
         if argv0 is not None:
             argv[0] = os.fsencode(argv0)
         run_program(options, program, argv, guest_environment(env_changes))
-    except LinuxUserError as err:
-        sys.stderr.write(f"linuxuser: {err}\n")
-        return err.status
     except KeyboardInterrupt:
         return 130
-    except Exception as err:   # a bug in linuxuser: one line, the trace on request
-        if os.environ.get("LINUXUSER_DEBUG"):
-            traceback.print_exc()
-        sys.stderr.write(f"linuxuser: internal error: {type(err).__name__}: {err}"
-                         " (set LINUXUSER_DEBUG=1 for a traceback)\n")
-        return 70
+    except Exception as err:   # noqa: BLE001 - one line and a status, the trace on request
+        return report_failure(err)
     return 0

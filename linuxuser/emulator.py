@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from typing import NoReturn
 
+from linuxuser.errors import die_of
 from linuxuser.loader.elf import read_elf
 from linuxuser.loader.load import load_program
 from linuxuser.loader.sysroot import default_sysroot
@@ -15,6 +17,8 @@ from linuxuser.translate.vcpu import Vcpu
 def run_program(options: Options, program: str, argv: list[bytes],
                 envp: list[bytes]) -> NoReturn:
     """Run `program` with `argv` and `envp`; exit as the guest exits (code or signal)."""
+    # A failure on a guest thread's host thread ends linuxuser as one on the main thread.
+    threading.excepthook = lambda hook_args: die_of(hook_args.exc_value)
     elf = read_elf(program)
     if options.sysroot is None:
         options.sysroot = default_sysroot(elf.arch, elf.interp)

@@ -13,17 +13,40 @@ import resource
 import threading
 from typing import Callable
 
+from linuxuser.errors import EXIT_LOG, LinuxUserError, die_of
 
-def _out_of_the_way(fd: int) -> int:
-    """Move the log file to a high descriptor number, so that the guest's own
-    open() calls get the numbers they would get natively (strace's log is in
+# How far above the guest's RLIMIT_NOFILE the log goes (the kernel's descriptor
+# table grows to hold it).
+ABOVE_THE_LIMIT = 64
+
+
+def _out_of_the_way(fd: int, avoid: int = -1) -> int:
+    """Move the log file to a descriptor the guest does not reach: above its
+    RLIMIT_NOFILE soft limit when the hard limit leaves room (the guest can
+    neither open nor dup2 there), else high below it.  The guest's own open()
+    calls then get the numbers they would get natively (strace's log is in
     another process; a -strace log must not shift the guest's fds)."""
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    low = max(3, min(soft, 1 << 16) - 16)
-    try:
-        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, low)
-    except OSError:
-        return fd
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    above = min(hard, soft + ABOVE_THE_LIMIT) - 1
+    if above >= soft and above != avoid:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (above + 1, hard))
+            try:
+                return _move(fd, above)
+            finally:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        except (OSError, ValueError):
+            pass
+    for low in (max(3, min(soft, 1 << 16) - 16, avoid + 1), 3):
+        try:
+            return _move(fd, low)
+        except OSError:
+            continue
+    return fd
+
+
+def _move(fd: int, low: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, low)
     os.close(fd)
     return high
 
@@ -35,6 +58,7 @@ class Log:
         self._lock = threading.Lock()
         self._seen: set = set()
         self._open: object | None = None      # who left the last line unfinished
+        self._path = path
         if path:
             # O_APPEND: forked and exec'd guest processes write to the same file.
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
@@ -50,14 +74,31 @@ class Log:
         while data:
             try:
                 n = os.write(self._fd, data)
-            except OSError:
-                return
+            except OSError as err:
+                if self._fd == 2:
+                    return                # stderr closed or gone: nothing to say it on
+                die_of(LinuxUserError(f"cannot write the log {self._path}: {err.strerror}",
+                                      EXIT_LOG))
             data = data[n:]
 
     def _interrupt(self) -> None:
         if self._open is not None:
             self._emit(" <unfinished ...>\n")
             self._open = None
+
+    @property
+    def own_fds(self) -> set[int]:
+        """The descriptors linuxuser holds for itself (a -D file), not the guest's."""
+        return {self._fd} if self._fd > 2 else set()
+
+    def move_off(self, fd: int) -> bool:
+        """The guest wants descriptor `fd` (dup2): take the log elsewhere.
+        False if there is no other descriptor for it (the guest holds every one)."""
+        if fd == self._fd > 2:
+            with self._lock:
+                self._fd = _out_of_the_way(self._fd, avoid=fd)
+                return self._fd != fd
+        return True
 
     def after_fork_child(self) -> None:
         self._lock = threading.Lock()

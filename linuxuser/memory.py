@@ -24,9 +24,12 @@ import contextlib
 import ctypes
 import errno
 import mmap
+import os
 import threading
 from dataclasses import dataclass, replace
 from typing import Callable, ContextManager, Iterator
+
+from linuxuser.errors import EXIT_HOST_RESOURCES, LinuxUserError
 
 from unicorn import UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH
 
@@ -110,14 +113,28 @@ OP_MAP, OP_UNMAP, OP_PROTECT, OP_FLUSH = "map", "unmap", "protect", "flush"
 # The log keeps at most this many operations that every engine has applied.
 _LOG_TRIM = 256
 
+# Host address space kept unmapped after the guest's (larger than any one guest
+# access: AArch64's ld4/st4 of 64 bytes, ARM's vldm of 256).
+GUARD_SIZE = 1 << 20
+
 
 class GuestMemory:
     """The guest's memory: host reservation, region list, change log for the engines."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, mappable_end: int | None = None) -> None:
         self.size = size
-        self.base = host_mmap(0, size, PROT_NONE,
-                              mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
+        # The guest's mappings end here (qemu-user's limits); the pages above, up
+        # to `size`, stay unmapped so that an access straddling the last mapping
+        # faults inside the reservation.
+        self.mappable_end = size if mappable_end is None else mappable_end
+        try:
+            # The guard after the guest's space stays PROT_NONE: an access that
+            # straddles the top edge faults instead of reaching a host mapping.
+            self.base = host_mmap(0, size + GUARD_SIZE, PROT_NONE,
+                                  mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
+        except OSError as err:
+            raise LinuxUserError(f"cannot reserve {size >> 20} MiB of host address space "
+                                 f"for the guest: {os.strerror(err.errno)}", EXIT_HOST_RESOURCES) from None
         # (starts, regions), replaced as a whole so that readers on other threads
         # (pointer checks, fault hooks) never see a half-made list.
         self._index: tuple[list[int], list[Region]] = ([], [])
@@ -167,6 +184,17 @@ class GuestMemory:
             pos = r.end
         return self.base + addr
 
+    def user_pointer(self, addr: int, size: int) -> int:
+        """Host address of [addr, addr+size) for the host kernel to access, as the
+        guest's kernel would with its access_ok(): the range must lie in the guest's
+        address space (else GuestFault), and a page in it that is not mapped, or
+        not with the access needed, makes the host call fail (EFAULT) or stop short,
+        because the host keeps such pages of the reservation inaccessible.  A read
+        into a buffer that runs into an unmapped page thus returns the bytes that fit."""
+        if addr < 0 or size < 0 or addr + size > self.size:
+            raise GuestFault(addr)
+        return self.base + addr
+
     def read(self, addr: int, size: int) -> bytes:
         return ctypes.string_at(self.check(addr, size, PROT_READ), size)
 
@@ -187,7 +215,7 @@ class GuestMemory:
             if n < span:
                 return out
             if len(out) > limit:
-                raise GuestFault(pos)
+                raise OSError(errno.ENAMETOOLONG, "string too long")
             pos += n
 
     # -- the region list --------------------------------------------------------
@@ -206,7 +234,8 @@ class GuestMemory:
                 yield r
 
     def is_free(self, start: int, end: int) -> bool:
-        return start >= 0 and end <= self.size and next(self.overlapping(start, end), None) is None
+        """Nothing is mapped in [start, end), and the guest may map it."""
+        return start >= 0 and end <= self.mappable_end and next(self.overlapping(start, end), None) is None
 
     def _split(self, start: int, end: int) -> tuple[list[Region], list[Region]]:
         """The region list cut at `start` and `end`: (pieces outside, pieces inside)."""

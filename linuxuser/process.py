@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import signal
@@ -53,7 +54,7 @@ class GuestProcess:
         if options.sysroot:
             options.sysroot = os.path.abspath(options.sysroot)
         self.log = Log(options.log_file, options.log_append)
-        self.memory = GuestMemory(arch.address_space_size)
+        self.memory = GuestMemory(arch.address_space_size, arch.mappable_end)
         self.threads = ThreadRegistry()
         self.memory.exclusive = self.threads.exclusive_section
         self.tracer = strace.Tracer(self, options.strace_options) if options.strace else None
@@ -63,6 +64,11 @@ class GuestProcess:
             self.debug_log = DebugLog(self, options.debug)
         self.syscalls = SyscallTable(arch, self)
         self.pid = os.getpid()
+        self.guest_mem_fds: dict[int, int] = {}   # the guest's /proc/self/mem fds -> inode
+        # Other processes running linuxuser that this one knows of (its forked
+        # children, the parent it was forked from): their /proc files that show
+        # memory or addresses would show linuxuser's, not their guest's.
+        self.linuxuser_pids: set[int] = set()
         self.exe_path = ""            # host path of the guest program (/proc/self/exe)
         self.argv: list[bytes] = []
         self.auxv = b""               # as placed on the initial stack (/proc/self/auxv)
@@ -77,6 +83,18 @@ class GuestProcess:
     def host_path(self, path: bytes) -> bytes:
         """Where a guest path is on the host: the sysroot first for absolute paths."""
         return sysroot.host_path(self.options.sysroot, path)
+
+    @property
+    def private_fds(self) -> set[int]:
+        """linuxuser's own descriptors: out of the guest's reach (EBADF)."""
+        return self.log.own_fds
+
+    def release_fd(self, fd: int) -> None:
+        """The guest makes descriptor `fd` its own (dup2 onto it): ours moves away,
+        or, when the guest holds every other descriptor, dup2 fails with EBUSY
+        (Linux's answer to a dup2 racing with an open)."""
+        if not self.log.move_off(fd):
+            raise OSError(errno.EBUSY, "linuxuser's log holds this descriptor")
 
     def disposition(self, sig: int) -> int:
         """SIG_DFL, SIG_IGN or a handler address, from the guest's sigaction."""
@@ -183,7 +201,11 @@ class GuestProcess:
 
     def finish(self) -> NoReturn:
         """Leave the host process the way the guest ended: exit code or signal."""
-        sys.stdout.flush()
+        if sys.stdout is not None:          # None when started with stdout closed
+            try:
+                sys.stdout.flush()
+            except OSError:
+                pass
         if self.tracer is not None:
             self.tracer.finish(self.exit_status, self.killed_by)
         if self.killed_by is not None:

@@ -170,6 +170,8 @@ def _programs() -> dict[str, Program]:
         Program("efault", "efault.c"),
         Program("exec", "exec.c"),
         Program("procfs", "procfs.c"),
+        Program("escape", "escape.c"),
+        Program("hostile", "hostile.c"),
         Program("dynamic", "dynamic.c", dynamic=True, libs=("-ldl", "-pthread")),
         Program("dynamic-nopie", "dynamic.c", dynamic=True, flags=("-fno-pie", "-no-pie"),
                 libs=("-ldl", "-pthread")),

@@ -19,6 +19,7 @@ from linuxuser.translate.arch import EM_ARM, Arch, arch_for_elf
 ET_EXEC, ET_DYN = 2, 3
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
+PATH_MAX = 4096
 
 # e_machine values worth naming in an error message.
 MACHINE_NAMES = {2: "SPARC", 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64",
@@ -136,13 +137,16 @@ def read_elf(path: str, expect: Arch | None = None) -> ElfProgram:
                 raise ExecError(path, "corrupt ELF: segment file size exceeds its memory size")
             if seg.vaddr + seg.memsz > arch.address_space_size and e_type == ET_EXEC:
                 raise ExecError(path, "corrupt ELF: segment outside the guest address space")
-            if seg.align > 1 and (seg.vaddr - seg.offset) % min(seg.align, 4096):
+            if (seg.vaddr - seg.offset) % 4096:         # Linux cannot mmap it either
                 raise ExecError(path, "corrupt ELF: segment address and offset not congruent")
-        elif seg.type == PT_INTERP:
-            if seg.offset + seg.filesz > len(data) or seg.filesz == 0:
+        elif seg.type == PT_INTERP and interp is None:     # Linux uses the first
+            if seg.offset + seg.filesz > len(data) or not 2 <= seg.filesz <= PATH_MAX:
                 raise ExecError(path, "truncated or corrupt ELF: bad PT_INTERP")
-            interp = data[seg.offset:seg.offset + seg.filesz].split(b"\0")[0].decode(
-                "utf-8", "surrogateescape")
+            text = data[seg.offset:seg.offset + seg.filesz]
+            if text[-1] != 0:
+                raise ExecError(path, "corrupt ELF: the interpreter path (PT_INTERP) "
+                                "does not end with a NUL")
+            interp = text.split(b"\0")[0].decode("utf-8", "surrogateescape")
     if not any(s.type == PT_LOAD for s in segments):
         raise ExecError(path, "corrupt ELF: no loadable segment")
     return ElfProgram(path, arch, e_type, e_entry, e_phoff, e_phentsize, e_phnum,

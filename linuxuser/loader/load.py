@@ -37,7 +37,7 @@ def _span(elf: ElfProgram) -> tuple[int, int]:
     loads = elf.loads
     lo = page_align_down(min(s.vaddr for s in loads))
     hi = page_align_up(max(s.vaddr + s.memsz for s in loads))
-    return lo, hi
+    return lo, max(hi, lo)
 
 
 def choose_bias(process: GuestProcess, elf: ElfProgram, preferred: int | None) -> int:
@@ -47,7 +47,12 @@ def choose_bias(process: GuestProcess, elf: ElfProgram, preferred: int | None) -
     if elf.e_type != ET_DYN:
         if hi > mem.size:
             raise ExecError(elf.path, "program does not fit in the guest address space")
+        if not mem.is_free(lo, hi):
+            raise ExecError(elf.path, f"program's segments ({lo:#x}-{hi:#x}) overlap the "
+                            "stack or another fixed mapping")
         return 0
+    if hi - lo > mem.size:
+        raise ExecError(elf.path, "program does not fit in the guest address space")
     if preferred is not None and mem.is_free(preferred, preferred + hi - lo):
         return preferred - lo
     where = mem.find_free(hi - lo, process.mmap_top)
@@ -56,30 +61,61 @@ def choose_bias(process: GuestProcess, elf: ElfProgram, preferred: int | None) -
     return where - lo
 
 
-def map_image(mem: GuestMemory, elf: ElfProgram, bias: int) -> LoadedImage:
-    """Map each PT_LOAD, copy its file bytes, zero its bss, then set protections.
+def protection_runs(elf: ElfProgram, bias: int) -> list[tuple[int, int, int]]:
+    """(start, end, prot) runs of pages covering the PT_LOADs, in address order.
 
-    Pages shared by two segments get the union of their permissions.
+    A page shared by two segments gets the union of their permissions.  Worked
+    out from the segments' bounds, never page by page: a p_memsz of hundreds of
+    GiB costs nothing here (mapping it is refused by the address space).
     """
-    name = os.path.realpath(elf.path)
-    st = os.stat(elf.path)
-    pages: dict[int, int] = {}                          # page -> prot
+    edges: set[int] = set()
+    spans = []
     for seg in elf.loads:
+        if not seg.memsz:
+            continue
         start = page_align_down(seg.vaddr + bias)
         end = page_align_up(seg.vaddr + bias + seg.memsz)
-        for page in range(start, end, PAGE_SIZE):
-            pages[page] = pages.get(page, 0) | seg.prot
-    # Runs of pages with equal protection, each mapped once (writable while loading).
-    runs: list[list[int]] = []
-    for page in sorted(pages):
-        if runs and runs[-1][1] == page and runs[-1][2] == pages[page]:
-            runs[-1][1] = page + PAGE_SIZE
+        spans.append((start, end, seg.prot))
+        edges.update((start, end))
+    points = sorted(edges)
+    runs: list[tuple[int, int, int]] = []
+    for start, end in zip(points, points[1:]):
+        prot = 0
+        covered = False
+        for s_start, s_end, s_prot in spans:
+            if s_start < end and start < s_end:
+                prot |= s_prot
+                covered = True
+        if not covered:
+            continue
+        if runs and runs[-1][1] == start and runs[-1][2] == prot:
+            runs[-1] = (runs[-1][0], end, prot)
         else:
-            runs.append([page, page + PAGE_SIZE, pages[page]])
-    for start, end, _prot in runs:
-        offset = _file_offset(elf, start - bias)
-        mem.map(start, end - start, 3, name=name, offset=offset,
-                device=st.st_dev, inode=st.st_ino)
+            runs.append((start, end, prot))
+    return runs
+
+
+def host_memory() -> int:
+    """Bytes of host RAM: Linux's overcommit heuristic refuses a bigger private mapping."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def map_image(mem: GuestMemory, elf: ElfProgram, bias: int) -> LoadedImage:
+    """Map each PT_LOAD, copy its file bytes, zero its bss, then set protections."""
+    for seg in elf.loads:
+        if seg.memsz > host_memory():
+            raise ExecError(elf.path, f"a segment of {seg.memsz} bytes is larger than the "
+                            "host's memory (Cannot allocate memory)")
+    name = os.path.realpath(elf.path)
+    st = os.stat(elf.path)
+    runs = protection_runs(elf, bias)
+    try:
+        for start, end, _prot in runs:         # writable while loading
+            offset = _file_offset(elf, start - bias)
+            mem.map(start, end - start, 3, name=name, offset=offset,
+                    device=st.st_dev, inode=st.st_ino)
+    except OSError as err:
+        raise ExecError(elf.path, f"cannot map the program: {os.strerror(err.errno)}") from None
     for seg in elf.loads:
         if seg.filesz:
             ctypes.memmove(mem.g2h(seg.vaddr + bias), elf.data[seg.offset:seg.offset + seg.filesz],
@@ -94,8 +130,8 @@ def map_image(mem: GuestMemory, elf: ElfProgram, bias: int) -> LoadedImage:
                 break
         else:
             phdr = 0
-    return LoadedImage(bias, elf.entry + bias, phdr + bias if phdr else 0,
-                       max(end for _s, end, _p in runs))
+    end = max((end for _s, end, _p in runs), default=page_align_up(_span(elf)[0] + bias))
+    return LoadedImage(bias, elf.entry + bias, phdr + bias if phdr else 0, end)
 
 
 def _file_offset(elf: ElfProgram, vaddr: int) -> int:

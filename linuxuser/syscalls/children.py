@@ -68,9 +68,11 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
         t.mem.check(parent_tid_ptr, 4, PROT_WRITE)
     # No other thread may be changing the memory map while its state is copied.
     with t.mem.lock:
+        parent = os.getpid()
         pid = os.fork()
     if pid == 0:
         t.process.after_fork_child(t)
+        t.process.linuxuser_pids.add(parent)
         if child_stack:
             t.uc.reg_write(t.arch.sp_reg, child_stack)
         if flags & CLONE_SETTLS:
@@ -80,6 +82,7 @@ def fork_child(t, flags: int, child_stack: int, parent_tid_ptr: int, child_tid_p
         if flags & CLONE_CHILD_CLEARTID:
             t.clear_child_tid = child_tid_ptr
         return 0
+    t.process.linuxuser_pids.add(pid)
     if flags & CLONE_PARENT_SETTID:
         t.mem.write(parent_tid_ptr, struct.pack("<i", pid))
     return pid

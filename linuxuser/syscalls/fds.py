@@ -32,6 +32,8 @@ def sys_dup(t, fd):
 def sys_dup3(t, oldfd, newfd, flags):
     if s32(oldfd) == s32(newfd) or s32(flags) & ~O_CLOEXEC:
         return -errno.EINVAL
+    os.fstat(s32(oldfd))                          # EBADF before anything moves
+    t.process.release_fd(s32(newfd))
     return os.dup2(s32(oldfd), s32(newfd), inheritable=not s32(flags) & O_CLOEXEC)
 
 
@@ -40,6 +42,8 @@ def sys_dup2(t, oldfd, newfd):
     if s32(oldfd) == s32(newfd):
         os.fstat(s32(oldfd))                      # EBADF if not open
         return s32(newfd)
+    os.fstat(s32(oldfd))
+    t.process.release_fd(s32(newfd))
     return os.dup2(s32(oldfd), s32(newfd), inheritable=True)
 
 
@@ -184,24 +188,34 @@ def sys_fadvise64(t, fd, a1=0, a2=0, a3=0, a4=0, a5=0):
     return 0
 
 
+CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
+MFD_NAME_MAX = 249
+
+
 @syscall("close_range")
 def sys_close_range(t, first, last, flags):
-    if flags & 4:                                   # CLOSE_RANGE_CLOEXEC
-        for fd in range(first, min(last, os.sysconf("SC_OPEN_MAX")) + 1):
-            try:
-                os.set_inheritable(fd, False)
-            except OSError:
-                pass
-        return 0
-    if flags:
+    """The host's close_range over the guest's descriptors in [first, last]:
+    linuxuser's own (the log) are not the guest's and stay open."""
+    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+    if flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) or first > last:
         return -errno.EINVAL
-    os.closerange(first, min(last, 0x7FFFFFFF) + 1)
+    start = first
+    for private in sorted(fd for fd in t.process.private_fds if first <= fd <= last):
+        if start < private:
+            host.raw_syscall("close_range", start, private - 1, flags & CLOSE_RANGE_CLOEXEC)
+        start = private + 1
+    if start <= last:
+        host.raw_syscall("close_range", start, last, flags & CLOSE_RANGE_CLOEXEC)
     return 0
 
 
 @syscall("memfd_create")
 def sys_memfd_create(t, name, flags):
-    return os.memfd_create(t.mem.read_cstring(name, 249), flags & 0xFFFFFFFF)
+    try:
+        text = t.mem.read_cstring(name, MFD_NAME_MAX)
+    except OSError:
+        return -errno.EINVAL                         # a name past 249 bytes
+    return os.memfd_create(text, flags & 0xFFFFFFFF)
 
 
 @syscall("syncfs")

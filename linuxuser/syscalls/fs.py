@@ -18,13 +18,16 @@ AT_SYMLINK_NOFOLLOW = 0x100
 AT_EMPTY_PATH = 0x1000
 STATX_SIZE = 256
 IOV_MAX = 1024
+MAX_RW_COUNT = 0x7FFFF000          # the kernel's cap on one read or write
 
 
 # -- paths ------------------------------------------------------------------------
 
 def _is_self_exe(t, path: bytes) -> bool:
-    return path in (b"/proc/self/exe", b"/proc/%d/exe" % t.process.pid,
-                    b"/proc/thread-self/exe")
+    """`path` (as the guest wrote it, relative to the cwd) is /proc/self/exe."""
+    if b"exe" not in path:
+        return False
+    return procfs.own_entry(t, procfs.resolve(t, AT_FDCWD, path)) == (b"exe", b"")
 
 
 def host_path_of(t, path: bytes) -> bytes:
@@ -71,12 +74,19 @@ def guest_open_flags(t, flags: int) -> int:
 
 @syscall("openat")
 def sys_openat(t, dirfd, path, flags, mode):
+    """The host opens the path, resolving it as the kernel does; what it reached
+    in our own /proc directory (or linuxuser's interpreter, for a spelling of
+    /proc/self/exe) is then looked at again and emulated."""
     raw = t.mem.read_cstring(path, 4096)
     host_flags = host_open_flags(t, s32(flags))
-    if raw.startswith(b"/proc/"):
-        fd = procfs.open_emulated(t, raw, bool(host_flags & os.O_CLOEXEC))
-        if fd is not None:
-            return fd
+    fd = host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
+    if not procfs.may_be_emulated(fd):
+        return fd
+    os.close(fd)
+    emulated = procfs.open_emulated(t, procfs.resolve(t, s32(dirfd), raw),
+                                    bool(host_flags & os.O_CLOEXEC))
+    if emulated is not None:
+        return emulated
     return host.call("openat", s32(dirfd), host_path_of(t, raw), host_flags, mode & 0o7777)
 
 
@@ -93,6 +103,7 @@ def sys_creat(t, path, mode):
 @syscall("close")
 def sys_close(t, fd):
     os.close(s32(fd))
+    t.process.guest_mem_fds.pop(s32(fd), None)
     return 0
 
 
@@ -100,24 +111,36 @@ def sys_close(t, fd):
 
 @syscall("read")
 def sys_read(t, fd, buf, count):
-    return host.call("read", s32(fd), t.mem.check(buf, count, PROT_WRITE), count)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=False)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("read", s32(fd), t.mem.user_pointer(buf, count), count)
 
 
 @syscall("write")
 def sys_write(t, fd, buf, count):
-    return host.call("write", s32(fd), t.mem.check(buf, count, PROT_READ), count)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, None, write=True)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("write", s32(fd), t.mem.user_pointer(buf, count), count)
 
 
 @syscall("pread64")
 def sys_pread64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
-    return host.call("pread64", s32(fd), t.mem.check(buf, count, PROT_WRITE), count, offset)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=False)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("pread64", s32(fd), t.mem.user_pointer(buf, count), count, offset)
 
 
 @syscall("pwrite64")
 def sys_pwrite64(t, fd, buf, count, a3=0, a4=0, a5=0):
     offset = arg64(t.arch, (fd, buf, count, a3, a4, a5), 3)
-    return host.call("pwrite64", s32(fd), t.mem.check(buf, count, PROT_READ), count, offset)
+    if t.process.guest_mem_fds and procfs.is_guest_mem(t, s32(fd)):
+        return procfs.guest_mem_transfer(t, s32(fd), buf, count, offset, write=True)
+    count = min(count, MAX_RW_COUNT)
+    return host.call("pwrite64", s32(fd), t.mem.user_pointer(buf, count), count, offset)
 
 
 def host_iovecs(t, iov: int, iovcnt: int, prot: int) -> ctypes.Array:
@@ -129,7 +152,7 @@ def host_iovecs(t, iov: int, iovcnt: int, prot: int) -> ctypes.Array:
     out = (ctypes.c_uint64 * (2 * iovcnt))()
     for i in range(iovcnt):
         v = layout.unpack(raw[i * layout.size:])
-        out[2 * i] = t.mem.check(v["base"], v["len"], prot) if v["len"] else 0
+        out[2 * i] = t.mem.user_pointer(v["base"], v["len"]) if v["len"] else 0
         out[2 * i + 1] = v["len"]
     return out
 
@@ -195,6 +218,8 @@ def _stat_kind(name: str) -> str:
 def _fstat_handler(name: str):
     @syscall(name)
     def sys_fstat(t, fd, buf):
+        if s32(fd) < 0:
+            return -errno.EBADF          # os.stat(-1) would be a path lookup's EFAULT
         return _put_stat(t, _stat_kind(name), os.stat(s32(fd)), buf)
     return sys_fstat
 
@@ -237,8 +262,11 @@ def sys_readlinkat(t, dirfd, path, buf, bufsiz):
     raw = t.mem.read_cstring(path, 4096)
     if s32(bufsiz) <= 0:
         return -errno.EINVAL
-    if _is_self_exe(t, raw):
+    resolved = procfs.resolve(t, s32(dirfd), raw)
+    if procfs.own_entry(t, resolved) == (b"exe", b""):
         target = os.fsencode(t.process.exe_path)
+    elif procfs.refused(t, resolved):
+        return -errno.EACCES
     else:
         host_path = t.process.host_path(raw)
         target = os.readlink(host_path, dir_fd=dir_fd(dirfd, host_path))

@@ -15,6 +15,10 @@ _c_int, _c_uint, _vp, _sz, _ssz, _off = (ctypes.c_int, ctypes.c_uint, ctypes.c_v
 _PROTOTYPES = {
     "read": (_ssz, [_c_int, _vp, _sz]),
     "mprotect": (_c_int, [_vp, _sz, _c_int]),
+    "madvise": (_c_int, [_vp, _sz, _c_int]),
+    "msync": (_c_int, [_vp, _sz, _c_int]),
+    "mlock": (_c_int, [_vp, _sz]),
+    "munlock": (_c_int, [_vp, _sz]),
     "write": (_ssz, [_c_int, _vp, _sz]),
     "pread64": (_ssz, [_c_int, _vp, _sz, _off]),
     "pwrite64": (_ssz, [_c_int, _vp, _sz, _off]),
@@ -82,7 +86,8 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 
 # Host (x86-64) syscall numbers for calls whose libc wrapper differs from the syscall.
-HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252}
+HOST_SYSCALLS = {"waitid": 247, "syslog": 103, "ioprio_set": 251, "ioprio_get": 252,
+                 "close_range": 436}
 libc.syscall.restype = ctypes.c_long
 
 

@@ -13,9 +13,21 @@ from linuxuser.syscalls.table import syscall
 
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
 MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
-MAP_FIXED_NOREPLACE = 0x100000
+MAP_FIXED_NOREPLACE, MAP_HUGETLB = 0x100000, 0x40000
+# What MAP_SHARED_VALIDATE accepts (the kernel's LEGACY_MAP_MASK; no file here
+# offers MAP_SYNC): type, FIXED, ANONYMOUS, DENYWRITE, EXECUTABLE, UNINITIALIZED,
+# GROWSDOWN, LOCKED, NORESERVE, POPULATE, NONBLOCK, STACK, HUGETLB.
+LEGACY_MAP_MASK = 0x3 | 0x10 | 0x20 | 0x800 | 0x1000 | 0x4000000 | 0x100 | 0x2000 | 0x4000 \
+    | 0x8000 | 0x10000 | 0x20000 | MAP_HUGETLB | MAP_FIXED_NOREPLACE
 PROT_MASK = 7
-MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP = 0x8, 0x01000000, 0x02000000
+# madvise(2) advice values Linux knows (0-4, FREE...COLLAPSE, HWPOISON, SOFT_OFFLINE).
+KNOWN_ADVICE = {0, 1, 2, 3, 4, *range(8, 26), 100, 101}
+# Advice that changes what the guest reads afterwards (zero-fill): the host applies it.
+HOST_ADVICE = {4, 8}                                    # MADV_DONTNEED, MADV_FREE
+MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
+MLOCK_ONFAULT = 1
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
 
 
 def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: int) -> int:
@@ -25,13 +37,20 @@ def do_mmap(t, addr: int, length: int, prot: int, flags: int, fd: int, offset: i
     kind = flags & 3
     if kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
         return -errno.EINVAL
+    if kind == MAP_SHARED_VALIDATE:
+        if flags & MAP_ANONYMOUS:
+            return -errno.EINVAL           # Linux: anonymous memory is SHARED or PRIVATE
+        if flags & ~LEGACY_MAP_MASK:
+            return -errno.EOPNOTSUPP
+    if flags & MAP_HUGETLB:
+        return -errno.ENOMEM               # no huge pages for the guest (a host without them)
     size = page_align_up(length)
     if size > mem.size:
         return -errno.ENOMEM
     fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)
     with mem.lock:
         if fixed:
-            if addr % PAGE_SIZE or addr + size > mem.size:
+            if addr % PAGE_SIZE or addr + size > mem.mappable_end:
                 return -errno.EINVAL if addr % PAGE_SIZE else -errno.ENOMEM
             if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and \
                     not mem.is_free(addr, addr + size):
@@ -91,13 +110,96 @@ def sys_mprotect(t, addr, length, prot):
         return 0
     if addr + length > t.mem.size:
         return -errno.ENOMEM
+    grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP)
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP or prot & ~(grows | PROT_MASK | PROT_SEM):
+        return -errno.EINVAL
     t.mem.protect(addr, length, prot & PROT_MASK)
     return 0
 
 
+def _mapped_range(t, addr: int, length: int) -> tuple[int, int] | int:
+    """[start, end) of a page-aligned range the calls below act on, or -errno:
+    EINVAL unaligned, ENOMEM past the address space (the caller checks holes)."""
+    if addr % PAGE_SIZE:
+        return -errno.EINVAL
+    end = addr + page_align_up(length)
+    if end > t.mem.size:
+        return -errno.ENOMEM
+    return addr, end
+
+
+def _has_hole(t, start: int, end: int) -> bool:
+    pos = start
+    for r in t.mem.overlapping(start, end):
+        if r.start > pos:
+            return True
+        pos = r.end
+    return pos < end
+
+
 @syscall("madvise")
 def sys_madvise(t, addr, length, advice):
+    """Advice is checked as Linux checks it; only what changes the guest's view
+    of its memory (DONTNEED, FREE: zero-fill) is applied, on the host pages."""
+    advice = s32(advice)
+    if advice not in KNOWN_ADVICE:
+        return -errno.EINVAL
+    span = _mapped_range(t, addr, length)
+    if isinstance(span, int):
+        return span if span != -errno.ENOMEM else -errno.EINVAL
+    start, end = span
+    if start == end:
+        return 0
+    if advice in HOST_ADVICE:
+        for r in t.mem.overlapping(start, end):
+            lo, hi = max(r.start, start), min(r.end, end)
+            host.call("madvise", t.mem.g2h(lo), hi - lo, advice)
+    return -errno.ENOMEM if _has_hole(t, start, end) else 0
+
+
+@syscall("msync")
+def sys_msync(t, addr, length, flags):
+    flags = s32(flags)
+    if flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) or \
+            flags & MS_ASYNC and flags & MS_SYNC:
+        return -errno.EINVAL
+    span = _mapped_range(t, addr, length)
+    if isinstance(span, int):
+        return span
+    start, end = span
+    for r in t.mem.overlapping(start, end):
+        if r.shared:
+            lo, hi = max(r.start, start), min(r.end, end)
+            host.call("msync", t.mem.g2h(lo), hi - lo, flags)
+    return -errno.ENOMEM if _has_hole(t, start, end) else 0
+
+
+def _lock(t, addr: int, length: int, lock: bool) -> int:
+    """mlock/munlock of the guest's pages, on the host (its RLIMIT_MEMLOCK applies)."""
+    start = addr & ~(PAGE_SIZE - 1)
+    end = page_align_up(addr + length)
+    if end > t.mem.size or _has_hole(t, start, end):
+        return -errno.ENOMEM
+    if start < end:
+        host.call("mlock" if lock else "munlock", t.mem.g2h(start), end - start)
     return 0
+
+
+@syscall("mlock")
+def sys_mlock(t, addr, length):
+    return _lock(t, addr, length, True)
+
+
+@syscall("mlock2")
+def sys_mlock2(t, addr, length, flags):
+    if s32(flags) & ~MLOCK_ONFAULT:
+        return -errno.EINVAL
+    return _lock(t, addr, length, True)
+
+
+@syscall("munlock")
+def sys_munlock(t, addr, length):
+    return _lock(t, addr, length, False)
 
 
 @syscall("brk")
@@ -123,15 +225,18 @@ def sys_brk(t, new_brk):
 def sys_mremap(t, old_addr, old_size, new_size, flags, new_addr):
     """Resize a mapping: in place when the pages after it are free, else move it."""
     mem = t.mem
-    if old_addr % PAGE_SIZE or new_size == 0:
+    if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) or \
+            flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and not flags & MREMAP_MAYMOVE:
         return -errno.EINVAL
+    if old_addr % PAGE_SIZE or new_size == 0 or old_size == 0:
+        return -errno.EINVAL        # old_size 0 duplicates a shared mapping: not done
     old_size, new_size = page_align_up(old_size), page_align_up(new_size)
     with mem.lock:
         region = mem.region_at(old_addr)
         if region is None or region.end < old_addr + old_size:
             return -errno.EFAULT
-        if flags & MREMAP_FIXED:
-            return -errno.EINVAL
+        if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
+            return -errno.EINVAL      # not done: a guest gets what an old kernel said
         if new_size <= old_size:
             if new_size < old_size:
                 mem.unmap(old_addr + new_size, old_size - new_size)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
+import stat
 import struct
 
 from linuxuser.memory import PROT_READ, PROT_WRITE
@@ -149,6 +151,8 @@ def sys_setsockopt(t, fd, level, name, value, length):
 @syscall("getsockopt")
 def sys_getsockopt(t, fd, level, name, value, length_ptr):
     level, name = s32(level), s32(name)
+    if not stat.S_ISSOCK(os.fstat(s32(fd)).st_mode):
+        return -errno.ENOTSOCK                       # before optlen is read, as Linux
     length = struct.unpack("<i", t.mem.read(length_ptr, 4))[0]
     if length < 0:
         return -errno.EINVAL
@@ -188,7 +192,7 @@ def _guest_cmsgs(t, data: bytes) -> list[tuple[int, int, bytes]]:
     while pos + layout.size <= len(data):
         h = layout.unpack(data[pos:])
         if h["len"] < layout.size or pos + h["len"] > len(data):
-            break
+            raise OSError(errno.EINVAL, "cmsg_len")       # the kernel's CMSG_OK
         out.append((h["level"], h["type"], data[pos + layout.size:pos + h["len"]]))
         pos += _align(h["len"], word)
     return out

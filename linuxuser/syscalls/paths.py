@@ -20,6 +20,8 @@ RENAME_NOREPLACE = 1
 
 @syscall("unlinkat")
 def sys_unlinkat(t, dirfd, path, flags):
+    if s32(flags) & ~AT_REMOVEDIR:
+        return -errno.EINVAL
     p = guest_path(t, path)
     if s32(flags) & AT_REMOVEDIR:
         os.rmdir(p, dir_fd=dir_fd(dirfd, p))
@@ -98,6 +100,8 @@ def sys_link(t, old, new):
 
 @syscall("faccessat2")
 def sys_faccessat2(t, dirfd, path, mode, flags):
+    if s32(mode) & ~(os.R_OK | os.W_OK | os.X_OK):
+        return -errno.EINVAL
     p = guest_path(t, path)
     ok = os.access(p, s32(mode), dir_fd=dir_fd(dirfd, p),
                    effective_ids=bool(s32(flags) & AT_EACCESS),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import resource
 import struct
 
 from linuxuser.memory import PROT_READ, PROT_WRITE
@@ -61,13 +62,21 @@ def host_sigset(t, addr: int, size: int):
 
 @syscall("poll")
 def sys_poll(t, fds, nfds, timeout):
+    _check_nfds(nfds)
     ptr = t.mem.check(fds, POLLFD_SIZE * nfds, PROT_READ | PROT_WRITE)
     return host.call("poll", ptr, nfds, s32(timeout))
+
+
+def _check_nfds(nfds: int) -> None:
+    """Linux refuses more pollfds than RLIMIT_NOFILE allows before reading any."""
+    if nfds > resource.getrlimit(resource.RLIMIT_NOFILE)[0]:
+        raise OSError(errno.EINVAL, "nfds")
 
 
 def _ppoll_handler(name: str, time64: bool) -> None:
     @syscall(name)
     def sys_ppoll(t, fds, nfds, tmo, sigmask, sigsetsize):
+        _check_nfds(nfds)
         ptr = t.mem.check(fds, POLLFD_SIZE * nfds, PROT_READ | PROT_WRITE)
         ts = read_timespec(t, tmo, time64)
         res = host.call("ppoll", ptr, nfds, ctypes.byref(ts) if ts else None,

@@ -10,6 +10,7 @@ import struct
 from linuxuser.memory import PROT_WRITE
 from linuxuser.syscalls import host
 from linuxuser.syscalls.args import s32
+from linuxuser.syscalls.fs import MAX_RW_COUNT
 from linuxuser.syscalls.table import NO_RESULT, enosys, syscall
 
 # rseq: glibc registers it when the kernel has it and copes with ENOSYS.
@@ -99,11 +100,10 @@ def sys_uname(t, buf):
 
 @syscall("prlimit64")
 def sys_prlimit64(t, pid, resource, new, old):
-    if s32(pid) not in (0, t.process.pid):
-        return -errno.EPERM
+    """Guest pids are host pids: another process's limits are the host's to give."""
     new_ptr = t.mem.check(new, 16) if new else None
     old_ptr = t.mem.check(old, 16, PROT_WRITE) if old else None
-    return host.call("prlimit64", 0, s32(resource), new_ptr, old_ptr)
+    return host.call("prlimit64", s32(pid), s32(resource), new_ptr, old_ptr)
 
 
 def _rlimit_word(t, value: int) -> int:
@@ -112,22 +112,22 @@ def _rlimit_word(t, value: int) -> int:
 
 @syscall("getrlimit", "ugetrlimit")
 def sys_getrlimit(t, resource, rlim):
-    import resource as res
-    soft, hard = res.getrlimit(s32(resource))
-    soft = RLIM_INFINITY if soft == res.RLIM_INFINITY else soft
-    hard = RLIM_INFINITY if hard == res.RLIM_INFINITY else hard
+    """The host's limit, in the guest's words (32-bit guests see at most ~0U)."""
+    limits = (ctypes.c_uint64 * 2)()
+    host.call("prlimit64", 0, s32(resource), None, limits)
     fmt = "<" + t.arch.ulong_fmt * 2
-    t.mem.write(rlim, struct.pack(fmt, _rlimit_word(t, soft), _rlimit_word(t, hard)))
+    t.mem.write(rlim, struct.pack(fmt, *(_rlimit_word(t, v) for v in limits)))
     return 0
 
 
 @syscall("setrlimit")
 def sys_setrlimit(t, resource, rlim):
-    import resource as res
+    """The host's prlimit64 validates (EINVAL, EPERM) as the guest's kernel would."""
     fmt = "<" + t.arch.ulong_fmt * 2
-    soft, hard = struct.unpack(fmt, t.mem.read(rlim, struct.calcsize(fmt)))
-    conv = (lambda v: res.RLIM_INFINITY if v == t.arch.word_mask else v)
-    res.setrlimit(s32(resource), (conv(soft), conv(hard)))
+    words = struct.unpack(fmt, t.mem.read(rlim, struct.calcsize(fmt)))
+    limits = (ctypes.c_uint64 * 2)(*(RLIM_INFINITY if v == t.arch.word_mask else v
+                                     for v in words))
+    host.call("prlimit64", 0, s32(resource), limits, None)
     return 0
 
 
@@ -170,7 +170,8 @@ def sys_get_tls(t):
 
 @syscall("getrandom")
 def sys_getrandom(t, buf, length, flags):
-    return host.call("getrandom", t.mem.check(buf, length, PROT_WRITE), length, flags)
+    length = min(length, MAX_RW_COUNT)
+    return host.call("getrandom", t.mem.user_pointer(buf, length), length, flags)
 
 
 @syscall("sched_yield")

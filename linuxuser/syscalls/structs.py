@@ -75,6 +75,13 @@ STAT_LAYOUTS: dict[tuple[str, str], Layout] = {
     ("i386", "stat64"): Layout("<Q4xIIIIIQ4xqIQIIIIIIQ",
                                f"dev ino32 mode nlink uid gid rdev size blksize blocks {_STAT_TIMES} ino"),
 }
+# The 32-bit arches' struct stat of stat/fstat/lstat (106-108; glibc calls the
+# 64 forms): 16-bit mode, nlink, uid and gid, 32-bit size.
+for _arch in ("arm", "i386"):
+    STAT_LAYOUTS[(_arch, "stat")] = Layout(
+        "<IIHHHHIIIIIIIIII8x", f"dev ino mode nlink uid gid rdev size blksize blocks {_STAT_TIMES}")
+_OLD_STAT_LIMITS = {"ino": 0xFFFFFFFF, "nlink": 0xFFFF, "size": 0x7FFFFFFF}
+_OVERFLOW_ID = 65534                   # the kernel's overflowuid / overflowgid
 
 
 def pack_stat(arch: Arch, kind: str, st: os.stat_result) -> bytes | None:
@@ -84,6 +91,15 @@ def pack_stat(arch: Arch, kind: str, st: os.stat_result) -> bytes | None:
         return None
     values = _stat_fields(st)
     values["ino32"] = values["ino"]
+    if kind == "stat" and arch.bits == 32:            # the kernel's cp_new_stat checks
+        if any(values[f] > limit for f, limit in _OLD_STAT_LIMITS.items()):
+            raise OSError(errno.EOVERFLOW, "does not fit struct stat")
+        for f in ("uid", "gid"):
+            if values[f] > 0xFFFF:
+                values[f] = _OVERFLOW_ID
+        for f in ("dev", "rdev"):                     # the kernel's new_encode_dev
+            major, minor = os.major(values[f]), os.minor(values[f])
+            values[f] = (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
     return layout.pack(values)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from linuxuser.errors import GuestFault
+from linuxuser.syscalls.args import s32
 from linuxuser.syscalls.numbers import syscall_names
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ HANDLERS: dict[str, Handler] = {}
 # Syscalls answered ENOSYS on purpose (glibc copes), without a log line.
 QUIET_ENOSYS: set[str] = set()
 NO_RESULT = object()
+NEGATIVE_FD_MESSAGES = ("file descriptor cannot be a negative integer",
+                        "fd must be non-negative")
 
 AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal",
                 "children", "polling", "net", "shm")
@@ -45,11 +48,25 @@ def enosys(*names: str) -> None:
     QUIET_ENOSYS.update(names)
 
 
+# Arguments a syscall may name as a target it takes over rather than uses
+# (dup2/dup3's new descriptor): the handler moves linuxuser's own fd away.
+FD_TARGETS = {("dup2", 1), ("dup3", 1)}
+
+
 @dataclass(frozen=True)
 class Entry:
     name: str
     handler: Handler | None
     nargs: int
+    fd_args: tuple[int, ...] = ()      # argument indices that are descriptors
+
+
+def descriptor_arguments(name: str) -> tuple[int, ...]:
+    """Which arguments of `name` are file descriptors (from strace's signatures)."""
+    from linuxuser.syscalls.strace.signatures import SIGNATURES
+    kinds = SIGNATURES.get(name, "").split()
+    return tuple(i for i, kind in enumerate(kinds)
+                 if kind.partition(":")[0] in ("fd", "dirfd") and (name, i) not in FD_TARGETS)
 
 
 class SyscallTable:
@@ -61,10 +78,12 @@ class SyscallTable:
         self.process = process
         self.abi = arch.syscall_abi
         self.entries: dict[int, Entry] = {}
+        guard_fds = bool(process.private_fds)      # only a -D log makes any
         for nr, name in syscall_names(arch.name).items():
             handler = HANDLERS.get(name)
             nargs = handler.__code__.co_argcount - 1 if handler else 0
-            self.entries[nr] = Entry(name, handler, nargs)
+            fd_args = descriptor_arguments(name) if guard_fds and handler else ()
+            self.entries[nr] = Entry(name, handler, nargs, fd_args)
         # Tracing costs nothing when off: the traced path replaces dispatch only
         # in a process that asked for it.
         self.tracer = process.tracer
@@ -90,12 +109,25 @@ class SyscallTable:
     def _run(self, entry: Entry, vcpu: Vcpu):
         """Call the handler with its argument registers; errors become -errno."""
         regs = vcpu.regs
+        args = [regs.read(r) for r in self.abi.args[:entry.nargs]]
+        if entry.fd_args and self._names_private_fd(entry, args):
+            return -errno.EBADF
         try:
-            return entry.handler(vcpu, *[regs.read(r) for r in self.abi.args[:entry.nargs]])
+            return entry.handler(vcpu, *args)
         except GuestFault:
             return -errno.EFAULT
         except OSError as err:
             return -(err.errno or errno.EIO)
+        except ValueError as err:
+            # Python's os and fcntl refuse a negative descriptor before the host
+            # sees it; the kernel's answer is EBADF.
+            if str(err).startswith(NEGATIVE_FD_MESSAGES):
+                return -errno.EBADF
+            raise
+
+    def _names_private_fd(self, entry: Entry, args: list[int]) -> bool:
+        private = self.process.private_fds
+        return any(i < len(args) and s32(args[i]) in private for i in entry.fd_args)
 
     def _dispatch_traced(self, vcpu: Vcpu) -> None:
         """dispatch, with a strace line: the call is shown before its handler runs

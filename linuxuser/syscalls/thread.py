@@ -181,8 +181,9 @@ def sys_get_robust_list(t, pid, head_ptr, len_ptr):
 @syscall("sched_setaffinity")
 def sys_sched_setaffinity(t, pid, size, mask):
     """Guest TIDs are host TIDs: the host scheduler places the guest thread."""
-    raw = int.from_bytes(t.mem.read(mask, size), "little")
-    cpus = {i for i in range(size * 8) if raw >> i & 1}
+    data = t.mem.read(mask, size)
+    cpus = {i * 8 + bit for i, byte in enumerate(data) if byte for bit in range(8)
+            if byte >> bit & 1}
     os.sched_setaffinity(s32(pid), cpus)
     return 0
 

@@ -16,6 +16,11 @@ from linuxuser.syscalls.structs import (itimerval_layout, pack_rusage, timespec_
 from linuxuser.syscalls.table import syscall
 
 TIMER_ABSTIME = 1
+_LONGEST_SLEEP_NS = 86400 * 10**9
+# Clocks clock_nanosleep(2) accepts: REALTIME, MONOTONIC, PROCESS_CPUTIME_ID,
+# BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM, TAI (not THREAD_CPUTIME_ID).
+SLEEP_CLOCKS = {0, 1, 2, 7, 8, 9, 11}
+CLOCK_THREAD_CPUTIME_ID = 3
 
 
 def _now_ns(clock: int) -> int:
@@ -38,6 +43,14 @@ def _get_timespec_ns(t, addr: int, time64: bool) -> int:
     return ts["sec"] * 10**9 + ts["nsec"]
 
 
+def _sleep_ns(ns: int) -> None:
+    """Sleep `ns` nanoseconds, however many (time.sleep takes at most a C time_t)."""
+    while ns > 0:
+        step = min(ns, _LONGEST_SLEEP_NS)
+        time.sleep(step / 1e9)
+        ns -= step
+
+
 def _clock_handlers(gettime: str, getres: str, nanosleep: str, time64: bool) -> None:
     @syscall(gettime)
     def sys_clock_gettime(t, clock, tp):
@@ -53,11 +66,15 @@ def _clock_handlers(gettime: str, getres: str, nanosleep: str, time64: bool) -> 
 
     @syscall(nanosleep)
     def sys_clock_nanosleep(t, clock, flags, request, remain):
+        clock = s32(clock)
+        if clock == CLOCK_THREAD_CPUTIME_ID:
+            return -errno.EOPNOTSUPP
+        if clock not in SLEEP_CLOCKS:
+            return -errno.EINVAL
         ns = _get_timespec_ns(t, request, time64)
         if flags & TIMER_ABSTIME:
-            ns -= _now_ns(s32(clock))
-        if ns > 0:
-            time.sleep(ns / 1e9)
+            ns -= _now_ns(clock)
+        _sleep_ns(ns)
         return 0
 
 
@@ -67,8 +84,7 @@ _clock_handlers("clock_gettime64", "clock_getres_time64", "clock_nanosleep_time6
 
 @syscall("nanosleep")
 def sys_nanosleep(t, request, remain):
-    ns = _get_timespec_ns(t, request, False)
-    time.sleep(ns / 1e9)
+    _sleep_ns(_get_timespec_ns(t, request, False))
     return 0
 
 

@@ -44,6 +44,13 @@ def id_field(value: int, shift: int, signed: bool) -> int:
 EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
 
 
+SCTLR_EL1 = (1, 0, 3, 0, 0)                   # (crn, crm, op0, op1, op2)
+SCTLR_EL0_ALLOWED = (1 << 15) | (1 << 14) | (1 << 26) | (1 << 16) | (1 << 18)
+SPSR_EL1 = (4, 0, 3, 0, 0)
+CNTKCTL_EL1, CNTKCTL_EL0VCTEN = (14, 1, 3, 0, 0), 1 << 1
+ERET = bytes.fromhex("e0039fd6")
+PAGE_SIZE = 4096
+
 class Aarch64Arch(Arch):
     name = "aarch64"
     elf_machine = EM_AARCH64
@@ -69,6 +76,7 @@ class Aarch64Arch(Arch):
         ("PC", A.UC_ARM64_REG_PC), ("NZCV", A.UC_ARM64_REG_NZCV))
     address_space_size = 1 << 46
     direct_addressing = True
+    mappable_end = (1 << 46) - 4096
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
     open_flag_map = ASM_GENERIC_OPEN_FLAGS
@@ -85,6 +93,27 @@ class Aarch64Arch(Arch):
 
     def enable_fpu(self, uc: Uc) -> None:
         uc.reg_write(A.UC_ARM64_REG_CPACR_EL1, uc.reg_read(A.UC_ARM64_REG_CPACR_EL1) | (3 << 20))
+        # EL0, as Linux runs programs, with what Linux lets EL0 do (SCTLR_EL1's
+        # UCT, DZE, UCI, nTWI, nTWE: CTR_EL0, dc zva, cache maintenance, wfi/wfe);
+        # system registers a kernel owns are undefined there, the guest's SIGILL.
+        sctlr = uc.reg_read(A.UC_ARM64_REG_CP_REG, SCTLR_EL1)
+        uc.reg_write(A.UC_ARM64_REG_CP_REG, SCTLR_EL1 + (sctlr | SCTLR_EL0_ALLOWED,))
+        uc.reg_write(A.UC_ARM64_REG_CP_REG, CNTKCTL_EL1 + (CNTKCTL_EL0VCTEN,))   # cntvct_el0
+        self._enter_el0(uc)
+
+    def _enter_el0(self, uc: Uc) -> None:
+        """An eret to EL0t (interrupts unmasked), as the kernel leaves for user
+        mode, from page 0 before the engine has guest memory or hooks (writing
+        PSTATE alone leaves the translator at EL1)."""
+        target = 0x100
+        uc.mem_map(0, PAGE_SIZE)
+        try:
+            uc.mem_write(0, ERET)
+            uc.reg_write(A.UC_ARM64_REG_ELR_EL1, target)
+            uc.reg_write(A.UC_ARM64_REG_CP_REG, SPSR_EL1 + (0,))
+            uc.emu_start(0, target)
+        finally:
+            uc.mem_unmap(0, PAGE_SIZE)
 
     def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
         super().set_start_state(uc, entry, sp)

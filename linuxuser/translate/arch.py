@@ -8,6 +8,7 @@ testing the arch's name.
 """
 from __future__ import annotations
 
+import resource
 import signal
 from dataclasses import dataclass
 
@@ -31,6 +32,20 @@ class SyscallAbi:
     number: int
     args: tuple[int, ...]
     result: int
+
+
+DEFAULT_TRANSLATION_BUFFER = 1 << 30      # Unicorn's own default
+MIN_TRANSLATION_BUFFER = 16 << 20
+
+
+def fitting_translation_buffer(wanted: int | None) -> int | None:
+    """A translation buffer that fits the host's RLIMIT_DATA (a quarter of it):
+    Unicorn exits the process when it cannot allocate one."""
+    soft = resource.getrlimit(resource.RLIMIT_DATA)[0]
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    fitting = max(MIN_TRANSLATION_BUFFER, soft // 4)
+    return min(wanted or DEFAULT_TRANSLATION_BUFFER, fitting)
 
 
 class Arch:
@@ -58,6 +73,11 @@ class Arch:
     # modified code is announced (ARM's cacheflush, AArch64's `ic ivau`): x86 may
     # store into code it runs, which only the TLB path notices.
     direct_addressing: bool = False
+    # Where the guest's mappings end (qemu-user's limit).  Under direct addressing
+    # the last page of the space stays unmapped: an access straddling the end of
+    # the highest mapping faults inside the reservation, where the engine's fault
+    # handler makes it the guest's SIGSEGV.
+    mappable_end: int
     stack_top: int                 # the main thread's stack ends here; mmap goes below
     shmlba: int = 4096             # SysV shm attach alignment (SHM_RND rounds to it)
     pie_base: int                  # load address of an ET_DYN main program
@@ -123,6 +143,7 @@ class Arch:
         1 GiB by default; threads get less so that many of them fit).
         """
         uc = Uc(self.uc_arch, self.uc_mode)
+        translation_buffer = fitting_translation_buffer(translation_buffer)
         if translation_buffer is not None:
             uc.ctl_set_tcg_buffer_size(translation_buffer)
         if self.cpu_model is not None:
@@ -146,6 +167,10 @@ class Arch:
 
         The default is an interrupt number (svc, int 0x80); see `syscall_intno`.
         """
+
+    def hook_privileged(self, uc: Uc, raise_signal) -> None:
+        """Make instructions a user process may not run, and that the engine
+        would run anyway, call `raise_signal(sig, addr)` (the kernel's answer)."""
 
     def set_start_state(self, uc: Uc, entry: int, sp: int) -> None:
         """Registers at the entry point: sp, pc, and the ABI's rtld_fini = 0."""

@@ -79,6 +79,7 @@ class ArmArch(Arch):
         ("CPSR", A.UC_ARM_REG_CPSR))
     address_space_size = 1 << 32
     direct_addressing = True
+    mappable_end = 0xFFFFF000          # qemu-arm: mmap(0xfffff000, MAP_FIXED) is ENOMEM
     stack_top = 0xFFFE0000
     pie_base = 0x00400000
     open_flag_map = ASM_GENERIC_OPEN_FLAGS
@@ -99,6 +100,9 @@ class ArmArch(Arch):
         # CPACR: full access to cp10/cp11 (VFP/NEON); FPEXC.EN.
         uc.reg_write(A.UC_ARM_REG_C1_C0_2, uc.reg_read(A.UC_ARM_REG_C1_C0_2) | (0xF << 20))
         uc.reg_write(A.UC_ARM_REG_FPEXC, 0x40000000)
+        # User mode, as Linux runs programs: coprocessor registers a kernel owns
+        # (mrc p15 c1, cache maintenance) are undefined there, the guest's SIGILL.
+        uc.reg_write(A.UC_ARM_REG_CPSR, (uc.reg_read(A.UC_ARM_REG_CPSR) & ~0x1F) | 0x10)
 
     def setup_address_space(self, memory) -> None:
         memory.map(KUSER_PAGE, 4096, 3, name="[vectors]")

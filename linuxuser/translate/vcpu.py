@@ -67,6 +67,7 @@ class Vcpu:
         self.exited = False
         self._syscalls = process.syscalls
         self.arch.hook_syscalls(self.uc, self._on_syscall)
+        self.arch.hook_privileged(self.uc, self.raise_signal)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self._hook_memory_access()
         if process.debug_log is not None:                 # -d in_asm/exec/cpu only
@@ -229,8 +230,12 @@ class Vcpu:
         until = arch.word_mask
         while not self.exited:
             self.resume_guest()
+            pc = arch.get_pc(uc)
             try:
-                uc.emu_start(arch.get_pc(uc), until)
+                if pc == until:     # emu_start would return at once; nothing is mapped there
+                    self.pending_signal = (signal.SIGSEGV, pc)
+                else:
+                    uc.emu_start(pc, until)
             except UcError as err:
                 if self.pending_signal is None:
                     self.pending_signal = self._signal_for(err.errno)

@@ -13,6 +13,7 @@ from unicorn import x86_const as X
 from linuxuser.memory import PAGE_SIZE, host_mmap
 from linuxuser.translate.arch import EM_386, EM_X86_64, Arch, SyscallAbi, register
 
+USER_EFLAGS = 0x202                       # IF and the always-one bit, IOPL 0
 # x86 exception vectors and the signal Linux sends for each.
 X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.SIGSEGV,
               5: signal.SIGSEGV, 6: signal.SIGILL, 7: signal.SIGSEGV, 12: signal.SIGBUS,
@@ -28,6 +29,56 @@ X87_START_FCW, X87_TAGS_EMPTY, MXCSR_START = 0x037F, 0xFFFF, 0x1F80
 class _X86Arch(Arch):
     uc_arch = UC_ARCH_X86
     fault_signals = X86_FAULTS
+    gdt_addr: int                  # each engine's own GDT page, above the guest's space
+    # (selector, descriptor) of the flat segments the guest runs on
+    gdt_entries: tuple[tuple[int, bytes], ...] = ()
+    user_cs = user_ss = 0
+    iret = b""
+    iret_scratch = 0               # where the iret runs (before guest memory is attached)
+
+    def new_engine(self, translation_buffer: int | None = None) -> Uc:
+        """An engine with its own GDT (read-only to the guest), running at CPL 3.
+
+        Unicorn starts x86 code at CPL 0, where `cli`, `hlt`, `in`, `lgdt`,
+        `mov cr0` and `rdmsr` execute; at CPL 3 they raise #GP, the guest's
+        SIGSEGV, as natively.  The engine leaves CPL 0 as the kernel does on its
+        way to user mode: an iret to the user code and stack segments.
+        """
+        uc = super().new_engine(translation_buffer)
+        gdt = host_mmap(0, PAGE_SIZE, 3, 0x22)       # PROT_READ|WRITE, MAP_PRIVATE|ANON
+        uc.mem_map_ptr(self.gdt_addr, PAGE_SIZE, UC_PROT_READ, gdt)
+        uc.reg_write(X.UC_X86_REG_GDTR, (0, self.gdt_addr, PAGE_SIZE - 1, 0))
+        uc.gdt_host = gdt                                # the engine's own TLS entries
+        for selector, descriptor in self.gdt_entries:
+            ctypes.memmove(gdt + (selector & ~7), descriptor, 8)
+        self._enter_user_mode(uc)
+        return uc
+
+    def hook_privileged(self, uc: Uc, raise_signal) -> None:
+        """`in` and `out`: at CPL 3 with IOPL 0 Linux answers SIGSEGV (#GP);
+        Unicorn runs them at any level and asks a hook for the port's value."""
+        def on_port(uc, port, size, *_value_and_data):
+            raise_signal(signal.SIGSEGV, None)
+            return 0
+        for insn in (X.UC_X86_INS_IN, X.UC_X86_INS_OUT):
+            uc.hook_add(UC_HOOK_INSN, on_port, None, 1, 0, insn)
+
+    def _enter_user_mode(self, uc: Uc) -> None:
+        """iret from a scratch page to CPL 3, before the engine has guest memory
+        or hooks (the guest's registers are set afterwards; the page goes away).
+        Page 0, because Unicorn's first i386 stack segment is 16-bit."""
+        scratch = self.iret_scratch
+        target, frame_at = scratch + 0x100, scratch + 0x800
+        fmt = "<5Q" if self.bits == 64 else "<5I"
+        uc.mem_map(scratch, PAGE_SIZE)
+        try:
+            uc.mem_write(scratch, self.iret)
+            uc.mem_write(frame_at, struct.pack(fmt, target, self.user_cs, USER_EFLAGS,
+                                               frame_at, self.user_ss))
+            uc.reg_write(self.sp_reg, frame_at)
+            uc.emu_start(scratch, target)
+        finally:
+            uc.mem_unmap(scratch, PAGE_SIZE)
     # CPUID.1:EDX bits, as the kernel's x86_cap_flags name them.
     hwcap_names = ("fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "",
                    "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", "",
@@ -99,11 +150,17 @@ class X86_64Arch(_X86Arch):
     capstone = ("CS_ARCH_X86", "CS_MODE_64")
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip eflags fs_base".split()))
-    address_space_size = 1 << 46
+    address_space_size = mappable_end = 1 << 46
     stack_top = (1 << 46) - (1 << 32)
     pie_base = 0x155555554000
     syscall_pc_lag = 2                      # the hook sees RIP at `syscall` (0f 05)
     clone_args = ("flags", "stack", "parent_tid", "child_tid", "tls")
+    # Linux's __USER_CS (64-bit code) and __USER_DS, both DPL 3.
+    gdt_addr = (1 << 46) + PAGE_SIZE
+    user_cs, user_ss = 0x33, 0x2B
+    gdt_entries = ((0x33, struct.pack("<II", 0x0000FFFF, 0x00AFFB00)),   # 64-bit code, DPL 3
+                   (0x2B, struct.pack("<II", 0x0000FFFF, 0x00CFF300)))   # data, DPL 3
+    iret = b"\x48\xcf"                      # iretq
 
     def new_engine(self, translation_buffer: int | None = None) -> Uc:
         """Each engine maps the vsyscall page (read and execute, above the guest's
@@ -147,7 +204,8 @@ def user_desc_to_descriptor(base: int, limit: int, flags: int) -> bytes:
     a = ((base & 0xFFFF) << 16) | (limit & 0xFFFF)
     b = ((base & 0xFF000000) | ((base & 0x00FF0000) >> 16) | (limit & 0xF0000)
          | ((read_exec_only ^ 1) << 9) | (contents << 10) | ((seg_not_present ^ 1) << 15)
-         | (seg_32bit << 22) | (limit_in_pages << 23) | (useable << 20) | 0x7000)
+         | (seg_32bit << 22) | (limit_in_pages << 23) | (useable << 20) | 0x7000
+         | 0x100)      # accessed, as Linux sets it: the CPU never writes the read-only GDT
     return struct.pack("<II", a, b)
 
 
@@ -158,11 +216,8 @@ def flat_descriptor(type_: int, dpl: int) -> bytes:
     return struct.pack("<II", a, b)
 
 
-# Flat user segments as a 64-bit kernel gives 32-bit tasks: CS 0x23, DS/ES 0x2b.
-# SS uses a DPL 0 twin (0x30): Unicorn runs guest code at CPL 0, and a loaded SS
-# must match the CPL.  Loading them keeps Unicorn's 32-bit stack flag (SS32) set
-# when the guest later loads %gs.
-USER_CS, USER_DS, STACK_SS = 0x23, 0x2B, 0x30
+# Flat user segments as a 64-bit kernel gives 32-bit tasks: CS 0x23, DS/ES/SS 0x2b.
+USER_CS, USER_DS = 0x23, 0x2B
 
 
 class I386Arch(_X86Arch):
@@ -186,21 +241,18 @@ class I386Arch(_X86Arch):
     capstone = ("CS_ARCH_X86", "CS_MODE_32")
     debug_registers = tuple((name.upper(), getattr(X, f"UC_X86_REG_{name.upper()}")) for name in (
         "eax ebx ecx edx esi edi ebp esp eip eflags cs ds es fs gs ss".split()))
-    address_space_size = 0xFFFFE000
+    address_space_size = mappable_end = 0xFFFFE000
     stack_top = 0xFFFDE000
     pie_base = 0x56555000
+    gdt_addr = GDT_ADDR
+    gdt_entries = ((USER_CS, flat_descriptor(0xB, 3)), (USER_DS, flat_descriptor(0x3, 3)))
+    user_cs, user_ss = USER_CS, USER_DS
+    iret = b"\xcf"
 
     def new_engine(self, translation_buffer: int | None = None) -> Uc:
         uc = super().new_engine(translation_buffer)
-        gdt = host_mmap(0, PAGE_SIZE, 3, 0x22)       # PROT_READ|WRITE, MAP_PRIVATE|ANON
-        uc.mem_map_ptr(GDT_ADDR, PAGE_SIZE, 3, gdt)
-        uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDR, PAGE_SIZE - 1, 0))
-        uc.gdt_host = gdt                                # the engine's own TLS entries
-        for selector, type_, dpl in ((USER_CS, 0xB, 3), (USER_DS, 0x3, 3), (STACK_SS, 0x3, 0)):
-            ctypes.memmove(gdt + (selector & ~7), flat_descriptor(type_, dpl), 8)
-        for reg, selector in ((X.UC_X86_REG_CS, USER_CS), (X.UC_X86_REG_SS, STACK_SS),
-                              (X.UC_X86_REG_DS, USER_DS), (X.UC_X86_REG_ES, USER_DS)):
-            uc.reg_write(reg, selector)
+        for reg in (X.UC_X86_REG_DS, X.UC_X86_REG_ES):
+            uc.reg_write(reg, USER_DS)
         return uc
 
     def copy_engine_state(self, src: Uc, dst: Uc) -> None:

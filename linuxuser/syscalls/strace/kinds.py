@@ -67,7 +67,7 @@ class Call:
         """Up to `limit` bytes of a C string, and whether its NUL was seen."""
         try:
             return self.mem.read_cstring(addr, limit - 1), True
-        except (GuestFault, OverflowError, ValueError):
+        except (GuestFault, OSError, OverflowError, ValueError):     # OSError: too long
             data = self.read(addr, limit)
             return (data, False) if data is not None else None
 
