@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import signal
 
-from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
+from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc, UcError
 from unicorn import arm64_const as A
 
 from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_AARCH64, Arch, SyscallAbi, register
@@ -35,6 +35,11 @@ ID_FIELD_HWCAPS = (
     (ID_AA64ISAR0_EL1, 48, False, 1, 23),   # FHM: asimdfhm
     (ID_AA64ISAR0_EL1, 52, False, 1, 27),   # TS: flagm
 )
+
+
+# `mrs Xt, S3_0_C0_Cm_op2`: the ID register space Linux emulates at EL0.
+MRS_ID_MASK, MRS_ID_SPACE = 0xFFFFF000, 0xD5380000
+_X29_X30 = (A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30)
 
 
 def id_field(value: int, shift: int, signed: bool) -> int:
@@ -124,6 +129,26 @@ class Aarch64Arch(Arch):
 
     def get_tls(self, uc: Uc) -> int:
         return uc.reg_read(A.UC_ARM64_REG_TPIDR_EL0)
+
+    def emulate_trap(self, uc: Uc, intno: int) -> bool:
+        """`mrs` of an ID register (op0 3, op1 0, CRn 0: MIDR_EL1, ID_AA64*...)
+        is undefined at EL0; Linux traps it and answers the CPU's value
+        (HWCAP_CPUID), and so does this, with the engine's."""
+        if intno != EXCP_UDEF:
+            return False
+        pc = uc.reg_read(A.UC_ARM64_REG_PC)
+        try:
+            insn = int.from_bytes(uc.mem_read(pc, 4), "little")
+        except UcError:
+            return False
+        if insn & MRS_ID_MASK != MRS_ID_SPACE:
+            return False
+        crm, op2, rt = insn >> 8 & 15, insn >> 5 & 7, insn & 31
+        if rt != 31:                                     # xzr: the value is dropped
+            uc.reg_write(A.UC_ARM64_REG_X0 + rt if rt < 29 else _X29_X30[rt - 29],
+                         uc.reg_read(A.UC_ARM64_REG_CP_REG, (0, crm, 3, 0, op2)))
+        uc.reg_write(A.UC_ARM64_REG_PC, pc + 4)
+        return True
 
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
         """AT_HWCAP from the engine's own ID registers, as Linux derives it from

@@ -203,6 +203,11 @@ class Arch:
         return "".join(self.cpuinfo_block.format(n=n, features=features)
                        for n in range(ncpus)) + self.cpuinfo_trailer
 
+    def emulate_trap(self, uc: Uc, intno: int) -> bool:
+        """Do what the kernel does for a trap it emulates (AArch64's `mrs` of
+        the ID registers) and resume after the instruction; False: a signal."""
+        return False
+
     def fault_signal(self, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)
 

@@ -51,6 +51,9 @@ int main(void)
         uint64_t pfr0 = MRS(id_aa64pfr0_el1), isar0 = MRS(id_aa64isar0_el1);
         printf("midr_el1 %llx id_aa64isar0_el1 %llx\n", (unsigned long long)MRS(midr_el1),
                (unsigned long long)isar0);
+        uint64_t x30;               /* the kernel's emulation writes any Xt, xzr too */
+        __asm__ volatile("mrs x30, midr_el1\n\tmov %0, x30\n\tmrs xzr, midr_el1" : "=r"(x30) : : "x30");
+        printf("mrs x30 %d\n", x30 == MRS(midr_el1));
         for (unsigned i = 0; i < sizeof hwcaps / sizeof *hwcaps; i++) {
             int field = ((hwcaps[i].isar0 ? isar0 : pfr0) >> hwcaps[i].shift) & 15;
             if (hwcaps[i].sign && field >= 8)
