@@ -292,12 +292,24 @@ class GuestMemory:
                 _libc.munmap(tmp, size)
             region = Region(start, start + size, prot, name, shared, offset, device, inode,
                             beyond_eof)
-            replacing = not self.is_free(start, start + size)
-            with self.exclusive() if replacing else contextlib.nullcontext():
-                self._log_unmap(start, start + size)
-                host_mmap(self.base + start, size, host, flags, fd, offset)
-                self._set_regions(self._split(start, start + size)[0] + [region])
-                self._append((OP_MAP, start, size, region.engine_perms, self.base + start))
+            self._install(region, lambda: host_mmap(self.base + start, size, host, flags,
+                                                    fd, offset))
+
+    def map_host_pages(self, region: Region, place: Callable[[int], object]) -> None:
+        """Map `region` (page aligned) to the host pages that `place(host_address)`
+        puts there (a SysV shm attach), replacing what was there."""
+        with self.lock:
+            self._install(region, lambda: place(self.base + region.start))
+
+    def _install(self, region: Region, place: Callable[[], object]) -> None:
+        """Put `region` in the list and in the engines, `place()` mapping its host
+        pages (the caller holds `lock`)."""
+        start, end = region.start, region.end
+        with self.exclusive() if not self.is_free(start, end) else contextlib.nullcontext():
+            place()                  # first: if it fails, nothing has changed
+            self._log_unmap(start, end)
+            self._set_regions(self._split(start, end)[0] + [region])
+            self._append((OP_MAP, start, region.size, region.engine_perms, self.base + start))
 
     def unmap(self, start: int, size: int) -> None:
         size = page_align_up(size)

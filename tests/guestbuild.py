@@ -143,6 +143,13 @@ def _programs() -> dict[str, Program]:
             libs=("-lm",),
         ),
         Program("fenv", "fenv.c", libs=("-lm",)),
+        Program("fpu_state", "fpu_state.c", arches=("i386", "x86_64")),
+        Program("sysv_shm", "sysv_shm.c"),
+        Program("vsyscall", "vsyscall.c", arches=("x86_64",)),
+        Program("aarch64_features", "aarch64_features.c", arches=("aarch64",),
+                flags=("-march=armv8.4-a+crypto+sha3+sm4+fp16+fp16fml",)),
+        Program("x86_insns", "x86_insns.c", arches=("i386", "x86_64"),
+                arch_flags={"i386": ("-msse2",)}),      # MMX and XMM registers in asm
         Program("syscall_errors", "syscall_errors.c"),
         Program("kuser", "kuser.c", arches=("arm",)),
         Program("it_block", "it_block.c", arches=("arm",), flags=("-mthumb",)),

@@ -77,6 +77,10 @@ _PROTOTYPES = {
     "fchownat": (_c_int, [_c_int, ctypes.c_char_p, _c_uint, _c_uint, _c_int]),
     "sigsuspend": (_c_int, [_vp]),
     "prctl": (_c_int, [_c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]),
+    "shmget": (_c_int, [_c_int, _sz, _c_int]),
+    "shmat": (ctypes.c_ssize_t, [_c_int, _vp, _c_int]),     # -1 on failure
+    "shmdt": (_c_int, [_vp]),
+    "shmctl": (_c_int, [_c_int, _c_int, _vp]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(libc, _name)

@@ -33,7 +33,7 @@ NEGATIVE_FD_MESSAGES = ("file descriptor cannot be a negative integer",
                         "fd must be non-negative")
 
 AREA_MODULES = ("fs", "paths", "fds", "mm", "process", "thread", "futex", "time", "signal",
-                "children", "polling", "net")
+                "children", "polling", "net", "shm")
 
 
 def syscall(*names: str) -> Callable[[Handler], Handler]:

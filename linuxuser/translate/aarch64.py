@@ -3,13 +3,48 @@ from __future__ import annotations
 
 import signal
 
-from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
+from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc, UcError
 from unicorn import arm64_const as A
 
 from linuxuser.translate.arch import ASM_GENERIC_OPEN_FLAGS, EM_AARCH64, Arch, SyscallAbi, register
 
-HWCAP_FP, HWCAP_ASIMD, HWCAP_AES, HWCAP_PMULL = 1, 2, 8, 16
-HWCAP_SHA1, HWCAP_SHA2, HWCAP_CRC32, HWCAP_ATOMICS = 32, 64, 128, 256
+HWCAP_CPUID = 1 << 11
+
+# The engine's ID registers, as Unicorn's (crn, crm, op0, op1, op2).
+ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1 = (0, 4, 3, 0, 0), (0, 6, 3, 0, 0)
+# AT_HWCAP bits as Linux derives them from ID register fields (arm64_elf_hwcaps):
+# (register, field's lowest bit, signed field, lowest value, AT_HWCAP bit).  Only
+# fields whose instructions tests/guest/aarch64_features.c runs against qemu.
+ID_FIELD_HWCAPS = (
+    (ID_AA64PFR0_EL1, 16, True, 0, 0),      # FP: fp
+    (ID_AA64PFR0_EL1, 16, True, 1, 9),      # FP: fphp
+    (ID_AA64PFR0_EL1, 20, True, 0, 1),      # AdvSIMD: asimd
+    (ID_AA64PFR0_EL1, 20, True, 1, 10),     # AdvSIMD: asimdhp
+    (ID_AA64ISAR0_EL1, 4, False, 1, 3),     # AES: aes
+    (ID_AA64ISAR0_EL1, 4, False, 2, 4),     # AES: pmull
+    (ID_AA64ISAR0_EL1, 8, False, 1, 5),     # SHA1: sha1
+    (ID_AA64ISAR0_EL1, 12, False, 1, 6),    # SHA2: sha2
+    (ID_AA64ISAR0_EL1, 12, False, 2, 21),   # SHA2: sha512
+    (ID_AA64ISAR0_EL1, 16, False, 1, 7),    # CRC32: crc32
+    (ID_AA64ISAR0_EL1, 20, False, 2, 8),    # Atomic: atomics (LSE)
+    (ID_AA64ISAR0_EL1, 28, False, 1, 12),   # RDM: asimdrdm
+    (ID_AA64ISAR0_EL1, 32, False, 1, 17),   # SHA3: sha3
+    (ID_AA64ISAR0_EL1, 36, False, 1, 18),   # SM3: sm3
+    (ID_AA64ISAR0_EL1, 40, False, 1, 19),   # SM4: sm4
+    (ID_AA64ISAR0_EL1, 44, False, 1, 20),   # DP: asimddp
+    (ID_AA64ISAR0_EL1, 48, False, 1, 23),   # FHM: asimdfhm
+    (ID_AA64ISAR0_EL1, 52, False, 1, 27),   # TS: flagm
+)
+
+
+# `mrs Xt, S3_0_C0_Cm_op2`: the ID register space Linux emulates at EL0.
+MRS_ID_MASK, MRS_ID_SPACE = 0xFFFFF000, 0xD5380000
+_X29_X30 = (A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30)
+
+
+def id_field(value: int, shift: int, signed: bool) -> int:
+    field = value >> shift & 0xF
+    return field - 16 if signed and field & 8 else field
 
 EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
 
@@ -96,13 +131,37 @@ class Aarch64Arch(Arch):
     def get_tls(self, uc: Uc) -> int:
         return uc.reg_read(A.UC_ARM64_REG_TPIDR_EL0)
 
+    def emulate_trap(self, uc: Uc, intno: int) -> bool:
+        """`mrs` of an ID register (op0 3, op1 0, CRn 0: MIDR_EL1, ID_AA64*...)
+        is undefined at EL0; Linux traps it and answers the CPU's value
+        (HWCAP_CPUID), and so does this, with the engine's."""
+        if intno != EXCP_UDEF:
+            return False
+        pc = uc.reg_read(A.UC_ARM64_REG_PC)
+        try:
+            insn = int.from_bytes(uc.mem_read(pc, 4), "little")
+        except UcError:
+            return False
+        if insn & MRS_ID_MASK != MRS_ID_SPACE:
+            return False
+        crm, op2, rt = insn >> 8 & 15, insn >> 5 & 7, insn & 31
+        if rt != 31:                                     # xzr: the value is dropped
+            uc.reg_write(A.UC_ARM64_REG_X0 + rt if rt < 29 else _X29_X30[rt - 29],
+                         uc.reg_read(A.UC_ARM64_REG_CP_REG, (0, crm, 3, 0, op2)))
+        uc.reg_write(A.UC_ARM64_REG_PC, pc + 4)
+        return True
+
     def hwcaps(self, uc: Uc) -> tuple[int, int | None]:
-        # ARMv8.0 with crypto and CRC32 (a Cortex-A72), plus the ARMv8.1 LSE
-        # atomics: the engine ("max") executes every instruction of these sets,
-        # and its atomics, LL/SC and LSE alike, are host atomics
-        # (linuxuser.atomics), so glibc's outline atomics may pick LSE.
-        return (HWCAP_FP | HWCAP_ASIMD | HWCAP_AES | HWCAP_PMULL | HWCAP_SHA1
-                | HWCAP_SHA2 | HWCAP_CRC32 | HWCAP_ATOMICS), 0
+        """AT_HWCAP from the engine's own ID registers, as Linux derives it from
+        the CPU's, with HWCAP_CPUID: the guest runs at EL1 in the engine, so
+        `mrs` of the ID registers works (Linux emulates it at EL0) and reads
+        what AT_HWCAP says.  Its atomics, LL/SC and LSE alike, are host
+        atomics (linuxuser.atomics), so glibc's outline atomics may pick LSE."""
+        hwcap = HWCAP_CPUID
+        for register_, shift, signed, lowest, bit in ID_FIELD_HWCAPS:
+            if id_field(uc.reg_read(A.UC_ARM64_REG_CP_REG, register_), shift, signed) >= lowest:
+                hwcap |= 1 << bit
+        return hwcap, 0
 
 
 AARCH64 = register(Aarch64Arch())

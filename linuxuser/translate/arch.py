@@ -79,6 +79,7 @@ class Arch:
     # handler makes it the guest's SIGSEGV.
     mappable_end: int
     stack_top: int                 # the main thread's stack ends here; mmap goes below
+    shmlba: int = 4096             # SysV shm attach alignment (SHM_RND rounds to it)
     pie_base: int                  # load address of an ET_DYN main program
     # Guest open(2) flag bits that differ from the host's (x86-64): guest bit -> host bit.
     open_flag_map: dict[int, int] = {}
@@ -227,6 +228,11 @@ class Arch:
 
     # si_code of SIGILL for an undefined instruction (x86: ILL_ILLOPN, ARM: ILL_ILLOPC).
     undefined_si_code: int = 1
+
+    def emulate_trap(self, uc: Uc, intno: int) -> bool:
+        """Do what the kernel does for a trap it emulates (AArch64's `mrs` of
+        the ID registers) and resume after the instruction; False: a signal."""
+        return False
 
     def fault_signal(self, uc: Uc, intno: int) -> int:
         return self.fault_signals.get(intno, signal.SIGILL)

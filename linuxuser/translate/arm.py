@@ -69,6 +69,7 @@ class ArmArch(Arch):
     syscall_intno = EXCP_SWI
     regpair_aligned = True
     statfs64_sizes = (84, 88)
+    shmlba = 4 * 4096              # arch/arm's SHMLBA: the VIPT caches' alias boundary
     uname_machine = "armv7l"
     platform = "v7l"
     qemu_name = "arm"

@@ -107,7 +107,7 @@ class Vcpu:
     def _on_interrupt(self, uc: Uc, intno: int, _data) -> None:
         if intno == self.arch.syscall_intno:
             self._on_syscall()
-        else:
+        elif not self.arch.emulate_trap(uc, intno):
             self.raise_signal(self.arch.fault_signal(uc, intno), None)
 
     def _hook_memory_access(self) -> None:

@@ -6,7 +6,8 @@ import errno
 import signal
 import struct
 
-from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, UC_PROT_READ, Uc
+from unicorn import (UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_32, UC_MODE_64, UC_PROT_EXEC,
+                     UC_PROT_READ, Uc)
 from unicorn import x86_const as X
 
 from linuxuser.memory import PAGE_SIZE, host_mmap
@@ -18,6 +19,11 @@ X86_FAULTS = {0: signal.SIGFPE, 1: signal.SIGTRAP, 3: signal.SIGTRAP, 4: signal.
               5: signal.SIGSEGV, 6: signal.SIGILL, 7: signal.SIGSEGV, 12: signal.SIGBUS,
               13: signal.SIGSEGV, 14: signal.SIGSEGV, 16: signal.SIGFPE,
               17: signal.SIGBUS, 19: signal.SIGFPE}
+
+# The floating-point environment of a new Linux process (fninit gives the same
+# x87 state): all exceptions masked, 64-bit x87 precision, round to nearest; an
+# empty x87 stack (tag 11 = empty for each of the eight registers).
+X87_START_FCW, X87_TAGS_EMPTY, MXCSR_START = 0x037F, 0xFFFF, 0x1F80
 
 
 class _X86Arch(Arch):
@@ -102,6 +108,31 @@ class _X86Arch(Arch):
             uc.mem_unmap(scratch, PAGE_SIZE)
         return edx & 0xFFFFFFFF, 0
 
+    def enable_fpu(self, uc: Uc) -> None:
+        """Linux's FPU start state (fpu__init_system_ctx): the engine's reset
+        leaves fcw=0 (single precision, exceptions unmasked), mxcsr=0 and every
+        x87 register tagged valid."""
+        uc.reg_write(X.UC_X86_REG_FPCW, X87_START_FCW)
+        uc.reg_write(X.UC_X86_REG_FPTAG, X87_TAGS_EMPTY)
+        uc.reg_write(X.UC_X86_REG_MXCSR, MXCSR_START)
+
+
+# The x86-64 vsyscall page (Linux's vsyscall=emulate): gettimeofday, time and
+# getcpu at fixed addresses, each `mov $nr, %rax; syscall; ret`, int3 between.
+VSYSCALL_ADDR = 0xFFFFFFFFFF600000
+VSYSCALL_ENTRIES = {0x000: 96, 0x400: 201, 0x800: 309}
+
+
+def vsyscall_page() -> bytes:
+    page = bytearray(b"\xcc" * PAGE_SIZE)
+    for offset, number in VSYSCALL_ENTRIES.items():
+        code = b"\x48\xc7\xc0" + struct.pack("<i", number) + b"\x0f\x05\xc3"
+        page[offset:offset + len(code)] = code
+    return bytes(page)
+
+
+VSYSCALL_PAGE = vsyscall_page()
+
 
 class X86_64Arch(_X86Arch):
     name = "x86_64"
@@ -134,6 +165,14 @@ class X86_64Arch(_X86Arch):
     gdt_entries = ((0x33, struct.pack("<II", 0x0000FFFF, 0x00AFFB00)),   # 64-bit code, DPL 3
                    (0x2B, struct.pack("<II", 0x0000FFFF, 0x00CFF300)))   # data, DPL 3
     iret = b"\x48\xcf"                      # iretq
+
+    def new_engine(self, translation_buffer: int | None = None) -> Uc:
+        """Each engine maps the vsyscall page (read and execute, above the guest's
+        address space: the guest cannot map or write there, as on Linux)."""
+        uc = super().new_engine(translation_buffer)
+        uc.mem_map(VSYSCALL_ADDR, PAGE_SIZE, UC_PROT_READ | UC_PROT_EXEC)
+        uc.mem_write(VSYSCALL_ADDR, VSYSCALL_PAGE)
+        return uc
 
     def hook_syscalls(self, uc: Uc, on_syscall) -> None:
         uc.hook_add(UC_HOOK_INSN, lambda uc, _data: on_syscall(), None, 1, 0,
