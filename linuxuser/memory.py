@@ -361,11 +361,23 @@ class GuestMemory:
 
     # -- engines ----------------------------------------------------------------
 
-    def attach(self, uc) -> int:
-        """Map the whole guest memory into engine `uc`; returns the generation it is at."""
+    def attach(self, uc, whole: bool = False) -> int:
+        """Map the guest memory into engine `uc`; returns the generation it is at.
+
+        `whole`: one Unicorn region over the whole reservation, for an engine
+        whose loads and stores address host memory directly (the host's
+        protections decide) and whose TLB fills come from the region list
+        (Vcpu._on_tlb_fill): a map change then costs that engine a TLB flush
+        at most, instead of one Unicorn call per region and per change, which
+        made thread start quadratic in the number of threads (their stacks and
+        arenas are regions)."""
         with self.lock:
-            for r in self.regions:
-                uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
+            if whole:
+                # (Not above `mappable_end`: Unicorn itself refuses code there.)
+                uc.mem_map_ptr(0, self.mappable_end, PROT_READ | PROT_WRITE | PROT_EXEC, self.base)
+            else:
+                for r in self.regions:
+                    uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
             self._applied[id(uc)] = self.generation
             return self.generation
 
@@ -378,16 +390,20 @@ class GuestMemory:
         with self.lock:
             self._applied.pop(id(uc), None)
 
-    def sync(self, uc, applied: int) -> int:
+    def sync(self, uc, applied: int, whole: bool = False) -> int:
         """Apply to engine `uc` (on its own thread) the operations logged since
         `applied`; returns the generation it is now at.  Takes no lock: it runs
-        in fault hooks while an exclusive section may hold `lock`."""
+        in fault hooks while an exclusive section may hold `lock`.  An engine
+        attached `whole` keeps its one region: only its TLB and translations
+        need to forget what changed."""
         generation = self.generation          # read first: those operations are logged
         base, ops = self._log
         flushed = True
         for op in ops[applied - base:generation - base]:
             kind = op[0]
-            if kind == OP_MAP:
+            if whole and kind != OP_FLUSH:
+                flushed = flushed and kind == OP_MAP     # nothing was in the TLB there
+            elif kind == OP_MAP:
                 uc.mem_map_ptr(op[1], op[2], op[3], op[4])
             elif kind == OP_UNMAP:
                 uc.mem_unmap(op[1], op[2])

@@ -75,7 +75,7 @@ class Vcpu:
 
     def attach_memory(self) -> None:
         """Map the guest memory into this engine (before it first runs)."""
-        self.mem_generation = self.mem.attach(self.uc)
+        self.mem_generation = self.mem.attach(self.uc, whole=self.direct)
 
     # -- hooks (run on this thread, inside emu_start) --------------------------
 
@@ -105,9 +105,10 @@ class Vcpu:
         space_end = self.arch.address_space_size - 1
         self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
         self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
-        serve_tlb_fills(self.uc, space_end)
         self.direct = self.arch.direct_addressing and address_directly(
             self.uc, self.mem.base, self.mem.size)
+        if not self.direct:     # a direct engine's one region would allow every access
+            serve_tlb_fills(self.uc, space_end)
         if space_end < self.arch.word_mask:
             self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
                              space_end + 1, self.arch.word_mask)
@@ -135,7 +136,8 @@ class Vcpu:
             self._grow_tlb(uc)
         region = self.mem.region_at(page)
         perms = region.engine_perms if region is not None else 0
-        if access == UC_MEM_FETCH:
+        if access == UC_MEM_FETCH and (not self.direct or self._syncing
+                                       or page >= self.mem.mappable_end):
             perms |= PROT_EXEC
         elif not perms & _ACCESS_PROT.get(access, 0):
             if self.pending_signal is None:     # else a signal raised first is on its way
@@ -198,7 +200,7 @@ class Vcpu:
         code): that hook must not start another sync."""
         self._syncing = True
         try:
-            self.mem_generation = self.mem.sync(self.uc, self.mem_generation)
+            self.mem_generation = self.mem.sync(self.uc, self.mem_generation, whole=self.direct)
         finally:
             self._syncing = False
 
