@@ -120,10 +120,11 @@ class Vcpu:
         and Unicorn lets stores to it take the fast path.  A data access the page
         does not allow is a fault: note the signal and refuse, and `emu_start`
         stops at the faulting instruction (the address noted is the page's start).
-        Instruction fetches are not refused here: Unicorn also looks code pages up
-        where nothing executes (ctl_remove_cache, TB lookups, exception entry), and
-        it refuses by itself to translate code from a page that is unmapped or not
-        executable (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
+        Instruction fetches are refused here only by a direct engine, whose one
+        region (GuestMemory.attach) allows everything, and not while it syncs
+        (ctl_remove_cache looks code pages up where nothing executes); other
+        engines' regions make Unicorn refuse code from a page that is unmapped or
+        not executable by itself (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
 
         It is also where the engine picks up, lazily, what another thread added to
         the memory map (a fresh mmap, more permissions) since this engine last
