@@ -137,6 +137,8 @@ class Vcpu:
             self._grow_tlb(uc)
         region = self.mem.region_at(page)
         perms = region.engine_perms if region is not None else 0
+        if region is not None and not self.direct and not self._syncing:
+            self.mem.map_into(uc, region)
         if access == UC_MEM_FETCH and (not self.direct or self._syncing
                                        or page >= self.mem.mappable_end):
             perms |= PROT_EXEC
