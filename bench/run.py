@@ -57,6 +57,8 @@ PROGRAMS = {p.name: p for p in (
     Program("atomics", "atomics.c", flags=("-pthread",), src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
     Program("threads", "threads.c", flags=("-pthread",), src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
     Program("signals", "signals.c", src_dir=BENCH_SRC, out_dir=BENCH_BUILD),
+    Program("threadscale", "threadscale.c", flags=("-pthread",), src_dir=BENCH_SRC,
+            out_dir=BENCH_BUILD),
 )}
 PIGZ_INPUT_SIZE = 16 << 20
 
@@ -89,6 +91,13 @@ WORKLOADS = (
              (("roundtrip", "us"),), needs="signals (#13)"),
     Workload("signals", "signals: kill to a spinning thread", "signals", ("latency",),
              (("median", "us"), ("p99", "us")), needs="signals (#13)"),
+    *(Workload("threadstart", f"thread start: {n} thread{'s' * (n > 1)}", "threadscale",
+               ("start", str(n)), (("start", "s"), ("first", "us")), needs="threads (#4)")
+      for n in (1, 16, 64, 256)),
+    Workload("threadstart", "thread start: 1000 one after another", "threadscale",
+             ("serial", "1000"), needs="threads (#4)"),
+    Workload("threadload", "256 threads x 10k malloc/free + mutex", "threadscale",
+             ("malloc", "256", "10000"), needs="threads (#4)"),
     Workload("startup", "start-up: static hello", "hello", (), (("wall", "s"),)),
     *(Workload("pigz", f"pigz -p {n}, 16 MiB", "pigz", ("-c", "-6", "-p", str(n), "{input}"),
                (("wall", "s"),), needs="dynamic programs (#7)" + (", threads (#4)" if n > 1 else ""))

@@ -373,13 +373,35 @@ class GuestMemory:
 
     # -- engines ----------------------------------------------------------------
 
-    def attach(self, uc) -> int:
-        """Map the whole guest memory into engine `uc`; returns the generation it is at."""
+    def attach(self, uc, whole: bool = False) -> int:
+        """Give engine `uc` its view of the guest memory; returns the generation it is at.
+
+        `whole`: one Unicorn region over the whole reservation, for an engine
+        whose loads and stores address host memory directly (the host's
+        protections decide) and whose TLB fills come from the region list
+        (Vcpu._on_tlb_fill): a map change then costs that engine a TLB flush
+        at most, instead of one Unicorn call per region and per change, which
+        made thread start quadratic in the number of threads (their stacks and
+        arenas are regions)."""
         with self.lock:
-            for r in self.regions:
-                uc.mem_map_ptr(r.start, r.size, r.engine_perms, self.base + r.start)
+            if whole:
+                # (Not above `mappable_end`: Unicorn itself refuses code there.)
+                uc.mem_map_ptr(0, self.mappable_end, PROT_READ | PROT_WRITE | PROT_EXEC, self.base)
+            # Otherwise the engine gets each region when it first touches it
+            # (`map_into`), and map changes apply only to what it has.
             self._applied[id(uc)] = self.generation
             return self.generation
+
+    def map_into(self, uc, region: Region) -> None:
+        """Map the parts of `region` that engine `uc` (not attached `whole`) does
+        not have yet: an engine maps only what its thread touches, so that other
+        threads' stacks and arenas cost it nothing.  The engine must have
+        synced first: an older unmap applied after would take the piece away."""
+        pos = region.start
+        for lo, hi in _engine_pieces(uc, region.start, region.end) + [(region.end, region.end)]:
+            if lo > pos:
+                uc.mem_map_ptr(pos, lo - pos, region.engine_perms, self.base + pos)
+            pos = max(pos, hi)
 
     def after_fork_child(self, uc) -> None:
         """In a forked child only engine `uc` is left; the lock is new."""
@@ -390,28 +412,36 @@ class GuestMemory:
         with self.lock:
             self._applied.pop(id(uc), None)
 
-    def sync(self, uc, applied: int) -> int:
+    def sync(self, uc, applied: int, whole: bool = False) -> int:
         """Apply to engine `uc` (on its own thread) the operations logged since
         `applied`; returns the generation it is now at.  Takes no lock: it runs
-        in fault hooks while an exclusive section may hold `lock`."""
+        in fault hooks while an exclusive section may hold `lock`.  An engine
+        attached `whole` keeps its one region: only its TLB and translations
+        need to forget what changed."""
         generation = self.generation          # read first: those operations are logged
         base, ops = self._log
         flushed = True
         for op in ops[applied - base:generation - base]:
             kind = op[0]
-            if kind == OP_MAP:
-                uc.mem_map_ptr(op[1], op[2], op[3], op[4])
-            elif kind == OP_UNMAP:
-                uc.mem_unmap(op[1], op[2])
-                flushed = False
-            elif kind == OP_PROTECT:
-                uc.mem_protect(op[1], op[2], op[3])
-                flushed = False
-            else:
+            if kind == OP_FLUSH:
                 uc.ctl_remove_cache(op[1], op[2])
+            elif kind != OP_MAP:      # a new mapping: nothing of it is in the engine yet
+                flushed = False
+                if not whole:
+                    for lo, hi in _engine_pieces(uc, op[1], op[1] + op[2]):
+                        if kind == OP_UNMAP:
+                            uc.mem_unmap(lo, hi - lo)
+                        else:
+                            uc.mem_protect(lo, hi - lo, op[3])
         if not flushed:
             # Unicorn flushes its TLB only when write permission changes: a page
             # translated before (say readable, now PROT_NONE) must not stay so.
             flush_tlb(uc)
         self._applied[id(uc)] = generation
         return generation
+
+
+def _engine_pieces(uc, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of [start, end) that engine `uc` has mapped, in order."""
+    return sorted((max(lo, start), min(hi + 1, end)) for lo, hi, _ in uc.mem_regions()
+                  if lo < end and hi + 1 > start)

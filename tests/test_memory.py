@@ -68,15 +68,20 @@ def test_find_free_is_top_down_and_skips_regions(mem):
 
 
 def test_engines_see_the_same_memory_and_follow_changes(mem):
+    """An engine maps a region when its thread first touches it (map_into), and
+    later changes apply to what it has mapped."""
     uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
     mem.map(0x10000, 2 * PAGE_SIZE, R | W)
     gen = mem.attach(uc)
+    assert list(uc.mem_regions()) == []          # other threads' mappings cost it nothing
+    mem.map_into(uc, mem.region_at(0x10010))
     mem.write(0x10010, b"shared")
     assert bytes(uc.mem_read(0x10010, 6)) == b"shared"
     mem.map(0x20000, PAGE_SIZE, R | W)          # after attach: logged for the engine
-    with pytest.raises(UcError):
-        uc.mem_read(0x20000, 1)                 # ... which applies it at its next sync
     gen = mem.sync(uc, gen)
+    with pytest.raises(UcError):
+        uc.mem_read(0x20000, 1)                 # ... not mapped until touched
+    mem.map_into(uc, mem.region_at(0x20000))
     uc.mem_write(0x20000, b"back")
     assert mem.read(0x20000, 4) == b"back"
     mem.unmap(0x10000, PAGE_SIZE)
@@ -86,6 +91,19 @@ def test_engines_see_the_same_memory_and_follow_changes(mem):
         uc.mem_read(0x10000, 1)
     assert [(a, b + 1, p) for a, b, p in uc.mem_regions()] == [(0x11000, 0x12000, R | W),
                                                                (0x20000, 0x21000, R)]
+    mem.map_into(uc, mem.region_at(0x11000))    # already there: nothing to add
+    assert len(list(uc.mem_regions())) == 2
+
+
+def test_an_engine_attached_whole_keeps_one_region(mem):
+    """A direct-addressing engine maps the reservation once; changes flush only."""
+    uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+    gen = mem.attach(uc, whole=True)
+    mem.map(0x10000, 2 * PAGE_SIZE, R | W)
+    mem.protect(0x10000, PAGE_SIZE, R)
+    mem.unmap(0x11000, PAGE_SIZE)
+    assert mem.sync(uc, gen, whole=True) == mem.generation
+    assert [(a, b + 1) for a, b, _ in uc.mem_regions()] == [(0, mem.mappable_end)]
 
 
 def test_change_log_is_trimmed_once_every_engine_has_applied_it(mem):
@@ -93,6 +111,8 @@ def test_change_log_is_trimmed_once_every_engine_has_applied_it(mem):
     gen = mem.attach(uc)
     for i in range(1000):
         mem.map(0x10000, PAGE_SIZE, R | W)
+        gen = mem.sync(uc, gen)                 # (the vCPU syncs before it maps)
+        mem.map_into(uc, mem.region_at(0x10000))
         mem.protect(0x10000, PAGE_SIZE, R)
         gen = mem.sync(uc, gen)
     base, ops = mem._log

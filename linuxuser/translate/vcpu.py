@@ -89,7 +89,7 @@ class Vcpu:
 
     def attach_memory(self) -> None:
         """Map the guest memory into this engine (before it first runs)."""
-        self.mem_generation = self.mem.attach(self.uc)
+        self.mem_generation = self.mem.attach(self.uc, whole=self.direct)
 
     # -- hooks (run on this thread, inside emu_start) --------------------------
 
@@ -122,9 +122,10 @@ class Vcpu:
         space_end = self.arch.address_space_size - 1
         self._fills_to_flush, self._tlb_flushes = _FIRST_TLB_FLUSH, 0
         self.uc.hook_add(UC_HOOK_TLB_FILL, self._on_tlb_fill, None, 0, space_end)
-        serve_tlb_fills(self.uc, space_end)
         self.direct = self.arch.direct_addressing and address_directly(
             self.uc, self.mem.base, self.mem.size)
+        if not self.direct:     # a direct engine's one region would allow every access
+            serve_tlb_fills(self.uc, space_end)
         if space_end < self.arch.word_mask:
             self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access, None,
                              space_end + 1, self.arch.word_mask)
@@ -136,10 +137,11 @@ class Vcpu:
         and Unicorn lets stores to it take the fast path.  A data access the page
         does not allow is a fault: note the signal and refuse, and `emu_start`
         stops at the faulting instruction (the address noted is the page's start).
-        Instruction fetches are not refused here: Unicorn also looks code pages up
-        where nothing executes (ctl_remove_cache, TB lookups, exception entry), and
-        it refuses by itself to translate code from a page that is unmapped or not
-        executable (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
+        Instruction fetches are refused here only by a direct engine, whose one
+        region (GuestMemory.attach) allows everything, and not while it syncs
+        (ctl_remove_cache looks code pages up where nothing executes); other
+        engines' regions make Unicorn refuse code from a page that is unmapped or
+        not executable by itself (UC_ERR_FETCH_UNMAPPED / UC_ERR_FETCH_PROT: SIGSEGV).
 
         It is also where the engine picks up, lazily, what another thread added to
         the memory map (a fresh mmap, more permissions) since this engine last
@@ -152,7 +154,10 @@ class Vcpu:
             self._grow_tlb(uc)
         region = self.mem.region_at(page)
         perms = region.engine_perms if region is not None else 0
-        if access == UC_MEM_FETCH:
+        if region is not None and not self.direct and not self._syncing:
+            self.mem.map_into(uc, region)
+        if access == UC_MEM_FETCH and (not self.direct or self._syncing
+                                       or page >= self.mem.mappable_end):
             perms |= PROT_EXEC
         elif not perms & _ACCESS_PROT.get(access, 0):
             if self.pending_signal is None:     # else a signal raised first is on its way
@@ -225,7 +230,7 @@ class Vcpu:
         code): that hook must not start another sync."""
         self._syncing = True
         try:
-            self.mem_generation = self.mem.sync(self.uc, self.mem_generation)
+            self.mem_generation = self.mem.sync(self.uc, self.mem_generation, whole=self.direct)
         finally:
             self._syncing = False
 
