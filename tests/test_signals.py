@@ -13,8 +13,8 @@ from test_static_programs import assert_same
 
 ARCHES = list(guestbuild.ARCHES)
 NATIVE_ARCHES = [a for a, spec in guestbuild.ARCHES.items() if spec.native]
-SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "wait", "child",
-             "stop", "inherit"]
+SCENARIOS = ["info", "faults", "skip", "fp", "flags", "altstack", "threads", "preempt", "wait",
+             "child", "stop", "inherit"]
 FATAL = ["blocked", "recursive"]
 # Where qemu-user itself is not what the kernel does, qemu's line is replaced
 # by the kernel's before comparing.  ARM and AArch64 Linux report an
@@ -199,13 +199,9 @@ def go_programs(tmp_path_factory):
     return built
 
 
-# Passes when run alone (10 of 10 on each arch), but with the host loaded (two
-# runs at once) about half the runs die: the guest executes `svc` with x8 = 0,
-# jumps to a wrong PC, or Go reports "morestack on g0"; linuxuser itself has
-# died of a host SIGSEGV too.  C programs with the same signal patterns do not
-# (tests above, run in parallel); the cause is still open (issue #13).
-@pytest.mark.xfail(reason="intermittent corruption in Go programs under host load (#13)",
-                   strict=False)
+# Go preempts goroutines with SIGURG on every thread at once (scenario
+# "preempt" above is the same pattern in C): it needs each thread's frame
+# built and restored with its own registers, in parallel.
 @pytest.mark.parametrize("arch", ARCHES)
 def test_go_program_matches_native(arch, go_programs, run_linuxuser, run_native):
     expected = run_native([go_programs["x86_64"]], arch="x86_64")

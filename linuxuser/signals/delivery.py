@@ -287,15 +287,21 @@ def _enter_handler(vcpu, p: PendingSignal, act) -> None:
 
 
 def sigreturn_page(process) -> int:
-    """The page holding the arch's sigreturn trampolines, mapped when first needed."""
+    """The page holding the arch's sigreturn trampolines, mapped when first needed.
+
+    Under the memory lock: threads taking their first signals at once would
+    otherwise each map a page, and one's write-protect could land between
+    another's map and write (a host fault in linuxuser)."""
     if process.sigreturn_page is None:
         frames = process.arch.signal_frames
         mem = process.memory
-        addr = mem.find_free(PAGE_SIZE, process.mmap_top)
-        mem.map(addr, PAGE_SIZE, 3, name=frames.trampoline_name)
-        mem.write(addr, frames.trampoline)
-        mem.protect(addr, PAGE_SIZE, 5)
-        process.sigreturn_page = addr
+        with mem.lock:
+            if process.sigreturn_page is None:
+                addr = mem.find_free(PAGE_SIZE, process.mmap_top)
+                mem.map(addr, PAGE_SIZE, 3, name=frames.trampoline_name)
+                mem.write(addr, frames.trampoline)
+                mem.protect(addr, PAGE_SIZE, 5)
+                process.sigreturn_page = addr
     return process.sigreturn_page
 
 

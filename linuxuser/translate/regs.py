@@ -50,29 +50,41 @@ def reg_write(uc: Uc, reg: int, value: int) -> None:
 
 class RegisterBlock:
     """Several registers read or written in one library call (uc_reg_read_batch),
-    each as `size` bytes: a signal frame saves and restores dozens of them."""
+    each as `size` bytes: a signal frame saves and restores dozens of them.
+
+    A block is shared by every thread of the process (the frame modules hold
+    one per register set) and the library call releases the GIL, so the
+    buffers are made per call: shared ones let two threads that build or
+    restore frames at once swap each other's registers."""
 
     def __init__(self, regs: list[int], size: int = 8) -> None:
         n = len(regs)
         self.size = size
+        self._stride = max(size, 8)
         self._ids = (ctypes.c_int * n)(*regs)
-        self._bufs = [ctypes.create_string_buffer(max(size, 8)) for _ in regs]
-        self._ptrs = (ctypes.c_void_p * n)(*[ctypes.addressof(b) for b in self._bufs])
         self._n = n
 
+    def _buffer(self, data: bytes = b"") -> tuple[ctypes.Array, ctypes.Array]:
+        """A fresh buffer for the registers' values and the array of pointers into it."""
+        buf = ctypes.create_string_buffer(data, self._stride * self._n)
+        base = ctypes.addressof(buf)
+        ptrs = (ctypes.c_void_p * self._n)(*range(base, base + self._stride * self._n,
+                                                     self._stride))
+        return buf, ptrs
+
     def read_bytes(self, uc: Uc) -> list[bytes]:
-        for b in self._bufs:
-            ctypes.memset(b, 0, len(b))
-        _lib.uc_reg_read_batch(uc._uch, self._ids, self._ptrs, self._n)
-        return [b.raw[:self.size] for b in self._bufs]
+        buf, ptrs = self._buffer()
+        _lib.uc_reg_read_batch(uc._uch, self._ids, ptrs, self._n)
+        raw, stride, size = buf.raw, self._stride, self.size
+        return [raw[i:i + size] for i in range(0, stride * self._n, stride)]
 
     def read(self, uc: Uc) -> list[int]:
         return [int.from_bytes(b, "little") for b in self.read_bytes(uc)]
 
     def write_bytes(self, uc: Uc, values: list[bytes]) -> None:
-        for b, v in zip(self._bufs, values):
-            ctypes.memmove(b, bytes(v), len(v))
-        _lib.uc_reg_write_batch(uc._uch, self._ids, self._ptrs, self._n)
+        buf, ptrs = self._buffer(b"".join(bytes(v).ljust(self._stride, b"\0")
+                                          for v in values))
+        _lib.uc_reg_write_batch(uc._uch, self._ids, ptrs, self._n)
 
     def write(self, uc: Uc, values: list[int]) -> None:
         mask = (1 << (8 * self.size)) - 1

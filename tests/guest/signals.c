@@ -14,6 +14,9 @@
  *   threads   per-thread masks pick the thread; pthread_kill into a thread
  *             spinning in guest code; pthread_cancel deferred and async;
  *             setresuid to the same ids with threads running
+ *   preempt   six threads spinning under a stream of tgkill'd SIGURG whose
+ *             handler injects a call into the interrupted code, as Go's
+ *             asynchronous preemption does; their results must not change
  *   wait      EINTR without SA_RESTART, a restarted read with it,
  *             sigwaitinfo, signalfd, sigsuspend, sigpending
  *   child     SIGCHLD from a child's exit, with its siginfo
@@ -494,6 +497,130 @@ static void scenario_threads(void)
     pthread_join(th, NULL);
 }
 
+/* -- preemption as Go does it ------------------------------------------------------------ */
+
+/* Six threads spin in preempt_spin (a register loop: a counter, flags, a
+   running value) while the main thread sends each a stream of tgkill'd
+   SIGURG.  The handler, like Go's asynchronous preemption, rewrites the saved
+   context when the PC is in the loop: it pushes the return path on the
+   interrupted stack and moves the PC to preempt_injected, which returns to
+   the old PC.  Each thread's result must be what it is without signals. */
+long preempt_spin(long n, long seed);
+extern char preempt_loop[], preempt_loop_end[], preempt_injected[];
+#define PREEMPT_SYMBOLS ".text\n.globl preempt_spin, preempt_loop, preempt_loop_end, " \
+                        "preempt_injected\n"
+#if defined(__x86_64__)
+/* The injected call's return address goes below the red zone: ret $128 skips it. */
+__asm__(PREEMPT_SYMBOLS ".type preempt_spin, @function\npreempt_spin:\n"
+        " mov %rsi, %rax\n"
+        "preempt_loop:\n lea 1(%rax,%rax,2), %rax\n xor %rsi, %rax\n dec %rdi\n jnz preempt_loop\n"
+        "preempt_loop_end:\n ret\n"
+        "preempt_injected:\n pushfq\n popfq\n ret $128\n");
+#elif defined(__i386__)
+__asm__(PREEMPT_SYMBOLS ".type preempt_spin, @function\npreempt_spin:\n"
+        " mov 4(%esp), %ecx\n mov 8(%esp), %edx\n mov %edx, %eax\n"
+        "preempt_loop:\n lea 1(%eax,%eax,2), %eax\n xor %edx, %eax\n dec %ecx\n jnz preempt_loop\n"
+        "preempt_loop_end:\n ret\n"
+        "preempt_injected:\n pushfl\n popfl\n ret\n");
+#elif defined(__aarch64__)
+/* Go's arm64 way: the old LR on the stack, LR = the old PC; x17 is scratch. */
+__asm__(PREEMPT_SYMBOLS ".type preempt_spin, %function\npreempt_spin:\n"
+        " mov x2, x1\n"
+        "preempt_loop:\n add x2, x2, x2, lsl #1\n add x2, x2, #1\n eor x2, x2, x1\n"
+        " subs x0, x0, #1\n b.ne preempt_loop\n"
+        "preempt_loop_end:\n mov x0, x2\n ret\n"
+        "preempt_injected:\n mov x17, x30\n ldr x30, [sp], #16\n br x17\n");
+#else
+/* Go's arm way (ARM state): the old LR on the stack, LR = the old PC; r12 is scratch. */
+__asm__(PREEMPT_SYMBOLS ".arm\n.type preempt_spin, %function\npreempt_spin:\n"
+        " mov r2, r1\n"
+        "preempt_loop:\n add r2, r2, r2, lsl #1\n add r2, r2, #1\n eor r2, r2, r1\n"
+        " subs r0, r0, #1\n bne preempt_loop\n"
+        "preempt_loop_end:\n mov r0, r2\n bx lr\n"
+        "preempt_injected:\n mov r12, lr\n ldr lr, [sp], #4\n bx r12\n");
+#endif
+
+static volatile int preempt_injections;
+
+static void preempt(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+    greg_t *pc = &uc->uc_mcontext.gregs[REG_RIP], *sp = &uc->uc_mcontext.gregs[REG_RSP];
+    uintptr_t ret = *pc, slot = *sp - 128 - 8;
+#elif defined(__i386__)
+    greg_t *pc = &uc->uc_mcontext.gregs[REG_EIP], *sp = &uc->uc_mcontext.gregs[REG_ESP];
+    uintptr_t ret = *pc, slot = *sp - 4;
+#elif defined(__aarch64__)
+    unsigned long long *pc = &uc->uc_mcontext.pc, *sp = &uc->uc_mcontext.sp;
+    uintptr_t ret = uc->uc_mcontext.regs[30], slot = *sp - 16;
+#else
+    unsigned long *pc = &uc->uc_mcontext.arm_pc, *sp = &uc->uc_mcontext.arm_sp;
+    uintptr_t ret = uc->uc_mcontext.arm_lr, slot = *sp - 4;
+#endif
+    if (*pc < (uintptr_t)preempt_loop || *pc >= (uintptr_t)preempt_loop_end)
+        return;                                  /* not an asynchronous safe point */
+    *(uintptr_t *)slot = ret;
+    *sp = slot;
+#if defined(__aarch64__)
+    uc->uc_mcontext.regs[30] = *pc;
+#elif defined(__arm__)
+    uc->uc_mcontext.arm_lr = *pc;
+#endif
+    *pc = (uintptr_t)preempt_injected;
+    __sync_fetch_and_add(&preempt_injections, 1);
+}
+
+struct preempt_worker {
+    long seed, result;
+    volatile pid_t tid;
+    volatile int done;
+};
+
+enum { PREEMPT_THREADS = 6, PREEMPT_SPINS = 40000000 };
+
+static void *preempt_worker(void *arg)
+{
+    struct preempt_worker *w = arg;
+    w->tid = (pid_t)syscall(SYS_gettid);
+    w->result = preempt_spin(PREEMPT_SPINS, w->seed);
+    w->done = 1;
+    return NULL;
+}
+
+static void scenario_preempt(void)
+{
+    struct preempt_worker w[PREEMPT_THREADS];
+    long expected[PREEMPT_THREADS];
+    pthread_t th[PREEMPT_THREADS];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < PREEMPT_THREADS; i++) {
+        w[i].seed = 12345 + 1000 * i;
+        expected[i] = preempt_spin(PREEMPT_SPINS, w[i].seed);
+    }
+    set_action(SIGURG, preempt, SA_RESTART);
+    for (int i = 0; i < PREEMPT_THREADS; i++) {
+        pthread_create(&th[i], NULL, preempt_worker, &w[i]);
+        while (!w[i].tid)
+            ;
+    }
+    long sent = 0;
+    for (int running = 1; running;) {
+        running = 0;
+        for (int i = 0; i < PREEMPT_THREADS; i++)
+            if (!w[i].done) {
+                running = 1;
+                if (syscall(SYS_tgkill, getpid(), w[i].tid, SIGURG) == 0)
+                    sent++;
+            }
+    }
+    for (int i = 0; i < PREEMPT_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        printf("preempt: thread %d result unchanged %d\n", i, w[i].result == expected[i]);
+    }
+    printf("preempt: signals sent %d, calls injected %d\n", sent > 0, preempt_injections > 0);
+}
+
 /* -- waiting --------------------------------------------------------------------------- */
 
 static void count(int sig, siginfo_t *si, void *uc) { got = sig; }
@@ -678,7 +805,7 @@ int main(int argc, char **argv)
         {"info", scenario_info}, {"faults", scenario_faults}, {"skip", scenario_skip},
         {"fp", scenario_fp}, {"flags", scenario_flags}, {"altstack", scenario_altstack},
         {"threads", scenario_threads}, {"wait", scenario_wait}, {"child", scenario_child},
-        {"stop", scenario_stop},
+        {"stop", scenario_stop}, {"preempt", scenario_preempt},
     };
     for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
         if (all || strcmp(what, scenarios[i].name) == 0)
