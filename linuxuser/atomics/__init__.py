@@ -12,7 +12,7 @@ with a per-thread exclusive monitor) and every guest barrier as a host fence,
 inline in the translated code, with no hook and no Python.
 
 Per-site hooks were measured first (a C callback on each atomic instruction,
-as DESIGN.md suggests): 0.13 µs per ldrex/strex pair with 2 hooks, but Unicorn
+the first design considered): 0.13 µs per ldrex/strex pair with 2 hooks, but Unicorn
 looks up the code hook of an instruction in a linked list of all code hooks,
 so 0.7 µs with 100 hooks and 8.3 µs with 1000 (glibc alone has ~800 atomic
 sites in a static ARM program, ~2000 in libc.so.6), and every instruction
