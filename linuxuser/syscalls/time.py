@@ -76,9 +76,9 @@ _clock_handlers("clock_gettime64", "clock_getres_time64", "clock_nanosleep_time6
 
 def _sleep(t, clock: int, flags: int, request: int, remain: int, time64: bool) -> int:
     """The host's clock_nanosleep (a signal interrupts it: `remain` then gets
-    the time left, as the kernel writes it for a relative sleep)."""
+    the time left, as the kernel writes it for a relative sleep).  The callers
+    pass a clock that clock_nanosleep takes; the host refuses any other."""
     ns = _get_timespec_ns(t, request, time64)
-    _now_ns(clock)                                  # EINVAL for a clock that is not one
     req = HostTimespec(ns // 10**9, ns % 10**9)
     left = HostTimespec()
     while True:
